@@ -1,0 +1,52 @@
+//! The page's calls to the connect REST API (the same endpoints the seeds'
+//! clients use, so there is one contract to keep).
+
+use crate::protocol::{CreateSessionRequest, CreatedSession, Envelope, RequestType, SessionId, SessionView};
+use gloo_net::http::Request;
+use serde::de::DeserializeOwned;
+
+async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, String> {
+    if !response.ok() {
+        let status = response.status();
+        let reason = response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| response.status_text());
+        return Err(format!("{reason} ({status})"));
+    }
+    let envelope: Envelope<T> = response.json().await.map_err(|e| e.to_string())?;
+    Ok(envelope.data)
+}
+
+/// Starts a new connect flow with its own single-use invitation.
+pub async fn create_session() -> Result<CreatedSession, String> {
+    let body = CreateSessionRequest { request_type: RequestType::Registration };
+    let response = Request::post("/api/connections/session")
+        .json(&body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    read(response).await
+}
+
+/// Reads a session's current state (used when a page is reloaded).
+pub async fn fetch_session(id: &SessionId) -> Result<SessionView, String> {
+    let response = Request::get("/api/connections/session")
+        .query([("sessionId", id.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    read(response).await
+}
+
+/// `ws(s)://<this host>/ws/connections?sessionId=…`
+pub fn ws_url(id: &SessionId) -> String {
+    let location = web_sys::window().expect("a window").location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
+    let host = location.host().unwrap_or_default();
+    let id = js_sys::encode_uri_component(id.as_str());
+    format!("{scheme}://{host}/ws/connections?sessionId={id}")
+}

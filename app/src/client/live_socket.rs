@@ -1,0 +1,178 @@
+//! A WebSocket that keeps itself alive: it reconnects with exponential
+//! backoff and full jitter, detects a silent server with an application-level
+//! ping, and stops for good when the server refuses the subscription (close
+//! code 1008) or when its owner drops the handle.
+//!
+//! It carries no state of its own: every (re)connect starts with the server's
+//! `connected` message, which holds the current state, so a page that was
+//! offline while something changed catches up at once.
+
+use crate::protocol::{ClientMessage, ServerMessage};
+use futures::channel::oneshot;
+use futures::future::Fuse;
+use futures::{select, FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+
+/// How a page describes its live link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    /// No socket wanted yet.
+    Idle,
+    /// First attempt under way.
+    Connecting,
+    /// Connected and caught up.
+    Live,
+    /// Lost; trying again.
+    Reconnecting,
+    /// The server refused the subscription; trying again would not help.
+    Refused,
+}
+
+impl LinkState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Idle => "Not connected",
+            Self::Connecting => "Connecting…",
+            Self::Live => "Live",
+            Self::Reconnecting => "Reconnecting…",
+            Self::Refused => "Offline",
+        }
+    }
+
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Self::Live => "dot dot-live",
+            Self::Connecting | Self::Reconnecting => "dot dot-pending",
+            Self::Idle | Self::Refused => "dot dot-down",
+        }
+    }
+}
+
+/// Send a ping when the server has been quiet this long.
+const HEARTBEAT_MS: u32 = 15_000;
+/// Give up on a connection when nothing was heard for this long.
+const DEAD_AFTER_MS: f64 = 40_000.0;
+/// Backoff bounds for reconnect attempts.
+const BACKOFF_BASE_MS: f64 = 250.0;
+const BACKOFF_CAP_MS: f64 = 10_000.0;
+/// WebSocket close code for a refused subscription (policy violation).
+const CLOSE_POLICY: u16 = 1008;
+
+/// Owns the background task; dropping it closes the socket.
+pub struct LiveSocket {
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for LiveSocket {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Opens `url` and keeps it open until the returned handle is dropped.
+pub fn open_live_socket(
+    url: String,
+    on_message: impl Fn(ServerMessage) + 'static,
+    on_link: impl Fn(LinkState) + 'static,
+) -> LiveSocket {
+    let (stop_tx, stop_rx) = oneshot::channel();
+    leptos::task::spawn_local(run(url, on_message, on_link, stop_rx));
+    LiveSocket { stop: Some(stop_tx) }
+}
+
+enum Outcome {
+    Stopped,
+    Refused,
+    Dropped { was_live: bool },
+}
+
+async fn run(
+    url: String,
+    on_message: impl Fn(ServerMessage),
+    on_link: impl Fn(LinkState),
+    stop: oneshot::Receiver<()>,
+) {
+    let mut stop = stop.fuse();
+    let mut attempt: i32 = 0;
+    on_link(LinkState::Connecting);
+    loop {
+        match connect_once(&url, &on_message, &on_link, &mut stop).await {
+            Outcome::Stopped => return,
+            Outcome::Refused => return on_link(LinkState::Refused),
+            Outcome::Dropped { was_live } => {
+                if was_live {
+                    attempt = 0;
+                }
+            }
+        }
+        on_link(LinkState::Reconnecting);
+        let delay = backoff_ms(attempt);
+        attempt = attempt.saturating_add(1);
+        select! {
+            _ = TimeoutFuture::new(delay).fuse() => {},
+            _ = stop => return,
+        }
+    }
+}
+
+/// Full jitter: a random delay up to the capped exponential bound, so a
+/// thousand pages that lost the same server do not return in lockstep.
+fn backoff_ms(attempt: i32) -> u32 {
+    let bound = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(16))).min(BACKOFF_CAP_MS);
+    (bound * (0.5 + js_sys::Math::random() / 2.0)) as u32
+}
+
+async fn connect_once(
+    url: &str,
+    on_message: &impl Fn(ServerMessage),
+    on_link: &impl Fn(LinkState),
+    mut stop: &mut Fuse<oneshot::Receiver<()>>,
+) -> Outcome {
+    let Ok(socket) = WebSocket::open(url) else {
+        return Outcome::Dropped { was_live: false };
+    };
+    let (mut tx, mut rx) = socket.split();
+    let ping = serde_json::to_string(&ClientMessage::Ping).expect("ping serialises");
+    let mut last_heard = js_sys::Date::now();
+    let mut was_live = false;
+    loop {
+        let mut tick = TimeoutFuture::new(HEARTBEAT_MS).fuse();
+        select! {
+            msg = rx.next().fuse() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = js_sys::Date::now();
+                    match serde_json::from_str::<ServerMessage>(&text) {
+                        Ok(msg) => {
+                            if matches!(msg, ServerMessage::Connected { .. }) {
+                                was_live = true;
+                                on_link(LinkState::Live);
+                            }
+                            on_message(msg);
+                        }
+                        Err(err) => leptos::logging::warn!("ignoring unreadable message: {err}"),
+                    }
+                }
+                Some(Ok(Message::Bytes(_))) => last_heard = js_sys::Date::now(),
+                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_POLICY => {
+                    return Outcome::Refused;
+                }
+                _ => return Outcome::Dropped { was_live },
+            },
+            _ = tick => {
+                if js_sys::Date::now() - last_heard > DEAD_AFTER_MS {
+                    return Outcome::Dropped { was_live };
+                }
+                if tx.send(Message::Text(ping.clone())).await.is_err() {
+                    return Outcome::Dropped { was_live };
+                }
+            },
+            _ = stop => {
+                let _ = tx.close().await;
+                return Outcome::Stopped;
+            },
+        }
+    }
+}

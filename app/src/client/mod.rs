@@ -1,0 +1,9 @@
+//! Browser-side helpers: the reconnecting socket and the connect REST calls.
+//! They compile on the server too (the SSR build type-checks the pages) but
+//! only ever run in the browser, from event handlers and effects.
+
+mod api;
+mod live_socket;
+
+pub use api::{create_session, fetch_session, ws_url};
+pub use live_socket::{open_live_socket, LinkState, LiveSocket};

@@ -1,0 +1,11 @@
+//! Pieces the pages share.
+
+mod header;
+mod live_dot;
+mod qr;
+mod steps;
+
+pub use header::Header;
+pub use live_dot::LiveDot;
+pub use qr::QrCode;
+pub use steps::StepIndicator;

@@ -1,0 +1,63 @@
+//! Tidings' user interface and shared vocabulary.
+//!
+//! - [`protocol`]: statuses, ids and WebSocket messages shared by the server,
+//!   the browser and the database.
+//! - `pages/`: one module per route; `components/`: the pieces they share.
+//! - `client/`: browser-only helpers (the reconnecting socket, REST calls).
+//!
+//! The server renders every page ([`shell`]); the `frontend` crate hydrates
+//! it in the browser.
+
+pub mod client;
+mod components;
+mod pages;
+pub mod protocol;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page interactive once hydrated (effects run only in the
+    // browser), so tests and scripts know when clicks take effect.
+    Effect::new(|_| {
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tidings.css"/>
+        <Title text="Tidings"/>
+        <Router>
+            <components::Header/>
+            <main class="main">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Home/>
+                    <Route path=path!("/register/connect") view=pages::ConnectPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

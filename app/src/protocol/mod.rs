@@ -1,0 +1,11 @@
+//! The shared protocol: typed statuses, ids and messages. Both the server and
+//! the WASM client compile this module, and the database stores these enums,
+//! so the three can never disagree about a name.
+
+mod ids;
+mod messages;
+mod status;
+
+pub use ids::{ConnectionId, OutOfBandId, SessionId};
+pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
+pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};

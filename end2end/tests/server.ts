@@ -1,0 +1,79 @@
+// Starts and stops real Tidings servers for a test, and runs the `simulate`
+// command against them. The binary and site come from `cargo leptos build`
+// (scripts/test passes their paths).
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BIN = process.env.TIDINGS_BIN;
+const SITE_ROOT = process.env.LEPTOS_SITE_ROOT;
+export const SECRET = 'e2e-webhook-secret';
+
+export interface Server {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export function newDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'tidings-e2e-'));
+}
+
+function env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  if (!BIN || !SITE_ROOT) throw new Error('TIDINGS_BIN and LEPTOS_SITE_ROOT must be set (run scripts/test)');
+  return {
+    ...process.env,
+    LEPTOS_OUTPUT_NAME: 'tidings',
+    LEPTOS_SITE_ROOT: SITE_ROOT,
+    LEPTOS_SITE_PKG_DIR: 'pkg',
+    TIDINGS_DATA_DIR: dataDir,
+    WEBHOOK_SECRET: SECRET,
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...extra,
+  };
+}
+
+/** Starts a server (port 0 picks a free one) and resolves once it listens. */
+export function startServer(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<Server> {
+  const dataDir = opts.dataDir ?? newDataDir();
+  const child = spawn(BIN!, ['serve'], {
+    env: env(dataDir, { LEPTOS_SITE_ADDR: `127.0.0.1:${opts.port ?? 0}`, ...(opts.env ?? {}) }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = out.match(/running at (http:\/\/[\d.]+:(\d+))/);
+      if (m) {
+        child.removeAllListeners('exit');
+        resolve({ url: m[1], port: Number(m[2]), dataDir, stop: () => stop(child) });
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs `tidings simulate scan …` against `server` and waits for it. */
+export function simulateScan(serverUrl: string, dataDir: string, args: string[]): Promise<string> {
+  const child = spawn(BIN!, ['simulate', 'scan', '--server', serverUrl, ...args], {
+    env: env(dataDir, {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`simulate failed (${code}): ${out}`))));
+  });
+}

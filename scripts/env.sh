@@ -1,0 +1,9 @@
+# Sourced by the other scripts: tool versions and where tools live.
+# shellcheck shell=bash
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+# wasm-opt (npm's binaryen; Debian's older binaryen breaks hydration) lives here.
+TIDINGS_TOOLS_DIR=${TIDINGS_TOOLS_DIR:-$HOME/.cache/tidings/tools}
+export PATH="$HOME/.cargo/bin:$TIDINGS_TOOLS_DIR/node_modules/.bin:$PATH"

@@ -1,0 +1,56 @@
+//! `POST /api/connections/session` and `GET /api/connections/session`.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::NewSession;
+use app::protocol::{CreateSessionRequest, CreatedSession, Envelope, SessionId, SessionView};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+
+/// Starts a connect flow with its own single-use invitation. The body is
+/// optional; when present it must be valid JSON.
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Envelope<CreatedSession>>, ApiError> {
+    let request: CreateSessionRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateSessionRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?
+    };
+    let invitation = state.issuer.create_invitation(&state.settings.organization_label).await?;
+    let now = Utc::now();
+    let ttl = chrono::Duration::from_std(state.settings.session_ttl).unwrap_or(chrono::Duration::minutes(15));
+    let session = NewSession {
+        session_id: SessionId::new(crate::random_token(16)),
+        request_type: request.request_type,
+        invitation_url: invitation.url,
+        out_of_band_id: invitation.out_of_band_id,
+        invitation_id: invitation.invitation_id,
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    state.store.insert_session(&session).await?;
+    tracing::info!(session_id = %session.session_id, request_type = ?session.request_type, "session created");
+    Ok(Json(Envelope::ok(CreatedSession {
+        session_id: session.session_id,
+        invitation_url: session.invitation_url,
+        out_of_band_id: session.out_of_band_id,
+        expires_at: session.expires_at,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionQuery {
+    session_id: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Query(query): Query<SessionQuery>,
+) -> Result<Json<Envelope<SessionView>>, ApiError> {
+    let id = query.session_id.filter(|s| !s.is_empty()).ok_or(ApiError::BadRequest("sessionId is required".into()))?;
+    let session = state.store.session(&SessionId::new(id)).await?.ok_or(ApiError::NotFound("session not found"))?;
+    Ok(Json(Envelope::ok(session)))
+}

@@ -1,0 +1,31 @@
+//! The in-process bus: a tokio broadcast channel. Enough for one node.
+
+use super::{Bus, Event};
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+
+/// Events a slow hub may fall behind by before it must resynchronise.
+const CAPACITY: usize = 4096;
+
+pub struct MemoryBus {
+    sender: broadcast::Sender<Event>,
+}
+
+impl Default for MemoryBus {
+    fn default() -> Self {
+        Self { sender: broadcast::channel(CAPACITY).0 }
+    }
+}
+
+#[async_trait]
+impl Bus for MemoryBus {
+    async fn publish(&self, event: Event) -> anyhow::Result<()> {
+        // No receiver means no hub is running (tests, shutdown): nothing to do.
+        let _ = self.sender.send(event);
+        Ok(())
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+}

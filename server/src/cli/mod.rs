@@ -1,0 +1,21 @@
+//! The command line: `tidings` (serve, the default) and `tidings simulate …`.
+
+pub mod simulate;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "tidings", version, about = "Provider webhooks in, live browser updates out")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the app (the default). Address from LEPTOS_SITE_ADDR.
+    Serve,
+    /// Play a provider against a running server.
+    #[command(subcommand)]
+    Simulate(simulate::Simulate),
+}

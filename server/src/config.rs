@@ -1,0 +1,192 @@
+//! Typed settings, read once at start-up from the environment (and an
+//! optional `.env`). The seeds' own variable names are accepted, so an
+//! existing deployment's configuration works unchanged. Secrets are wrapped
+//! in [`SecretString`], whose `Debug` never prints them.
+
+use anyhow::Context;
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where invitations come from.
+#[derive(Debug, Clone)]
+pub enum PlatformSettings {
+    /// The built-in simulator, served by this process under `/sim/platform`:
+    /// zero configuration, and the real HTTP client still does the talking.
+    Simulator,
+    /// A real wallet platform reached over OAuth client credentials.
+    Remote(RemotePlatform),
+}
+
+#[derive(Debug, Clone)]
+pub struct RemotePlatform {
+    pub base_url: String,
+    pub token_url: String,
+    pub organization_id: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// The organisation's multi-use invitation, for the seeds' legacy mode.
+/// Sessions then share one invitation and can only be matched by guessing.
+#[derive(Debug, Clone)]
+pub struct LegacyInvitation {
+    pub url: String,
+    pub out_of_band_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Expected in `X-API-Key` on platform webhooks (`WEBHOOK_SECRET`).
+    pub webhook_secret: SecretString,
+    pub platform: PlatformSettings,
+    pub legacy_invitation: Option<LegacyInvitation>,
+    /// How long an unscanned invitation stays valid.
+    pub session_ttl: Duration,
+    /// How often expired sessions are swept to `abandoned`.
+    pub sweep_interval: Duration,
+    /// How often pending deliveries are retried.
+    pub retry_interval: Duration,
+    /// Largest accepted webhook body.
+    pub max_body_bytes: usize,
+    /// The label a wallet shows for this organisation.
+    pub organization_label: String,
+}
+
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn first(lookup: Lookup, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| lookup(n)).filter(|v| !v.trim().is_empty())
+}
+
+fn seconds(lookup: Lookup, name: &str, default: u64) -> anyhow::Result<Duration> {
+    match lookup(name) {
+        Some(v) => Ok(Duration::from_secs_f64(v.parse::<f64>().with_context(|| format!("{name} must be a number of seconds"))?)),
+        None => Ok(Duration::from_secs(default)),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can pass their own values.
+    pub fn from_lookup(lookup: Lookup) -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(first(lookup, &["TIDINGS_DATA_DIR"]).unwrap_or_else(|| "tidings-data".into()));
+        let database_url = first(lookup, &["DATABASE_URL"])
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("tidings.db").display()));
+        let webhook_secret = match first(lookup, &["WEBHOOK_SECRET"]) {
+            Some(secret) => SecretString::from(secret),
+            None => local_secret(&data_dir)?,
+        };
+        let platform = match first(lookup, &["PLATFORM_BASE_URL", "CONFIRMD_BASE_URL"]) {
+            None => PlatformSettings::Simulator,
+            Some(base_url) => PlatformSettings::Remote(RemotePlatform {
+                token_url: first(lookup, &["PLATFORM_TOKEN_URL", "CONFIRMD_TOKEN_URL"])
+                    .context("PLATFORM_TOKEN_URL is required with PLATFORM_BASE_URL")?,
+                organization_id: first(lookup, &["ORGANIZATION_ID", "CONFIRMD_ORGANIZATION_ID"])
+                    .context("ORGANIZATION_ID is required with PLATFORM_BASE_URL")?,
+                client_id: first(lookup, &["CLIENT_ID", "CONFIRMD_CLIENT_ID"])
+                    .context("CLIENT_ID is required with PLATFORM_BASE_URL")?,
+                client_secret: first(lookup, &["CLIENT_SECRET", "CONFIRMD_CLIENT_SECRET"])
+                    .context("CLIENT_SECRET is required with PLATFORM_BASE_URL")?
+                    .into(),
+                base_url: base_url.trim_end_matches('/').to_owned(),
+            }),
+        };
+        let legacy_invitation = first(lookup, &["LEGACY_INVITATION_URL"]).map(|url| LegacyInvitation {
+            out_of_band_id: first(lookup, &["LEGACY_OUT_OF_BAND_ID"]).unwrap_or_else(|| "legacy-multi-use".into()),
+            url,
+        });
+        Ok(Self {
+            data_dir,
+            database_url,
+            webhook_secret,
+            platform,
+            legacy_invitation,
+            session_ttl: seconds(lookup, "SESSION_TTL_SECS", 15 * 60)?,
+            sweep_interval: seconds(lookup, "SWEEP_INTERVAL_SECS", 5)?,
+            retry_interval: seconds(lookup, "RETRY_INTERVAL_SECS", 5)?,
+            max_body_bytes: first(lookup, &["MAX_WEBHOOK_BYTES"])
+                .map(|v| v.parse())
+                .transpose()
+                .context("MAX_WEBHOOK_BYTES must be a number")?
+                .unwrap_or(256 * 1024),
+            organization_label: first(lookup, &["ORGANIZATION_LABEL"]).unwrap_or_else(|| "Tidings University".into()),
+        })
+    }
+}
+
+/// With no `WEBHOOK_SECRET` configured, a random one is made on first start
+/// and kept in the data directory (mode 0600), so the embedded default needs
+/// no configuration and the `simulate` command finds the same secret.
+pub fn local_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
+    let path = data_dir.join("webhook-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(SecretString::from(existing.trim().to_owned()));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let secret = crate::random_token(32);
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a webhook secret (set WEBHOOK_SECRET to choose your own)");
+    Ok(SecretString::from(secret))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(&move |k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn accepts_the_seed_names() {
+        let s = settings(&[
+            ("TIDINGS_DATA_DIR", "/nonexistent"),
+            ("WEBHOOK_SECRET", "s3cret"),
+            ("CONFIRMD_BASE_URL", "https://platform.example/"),
+            ("CONFIRMD_TOKEN_URL", "https://id.example/token"),
+            ("ORGANIZATION_ID", "org"),
+            ("CLIENT_ID", "cid"),
+            ("CLIENT_SECRET", "csecret"),
+        ])
+        .unwrap();
+        assert_eq!(s.webhook_secret.expose_secret(), "s3cret");
+        let PlatformSettings::Remote(remote) = &s.platform else { panic!("expected a remote platform") };
+        assert_eq!(remote.base_url, "https://platform.example");
+        assert!(!format!("{s:?}").contains("csecret"), "secrets must not print");
+        assert!(!format!("{s:?}").contains("s3cret"), "secrets must not print");
+    }
+
+    #[test]
+    fn a_remote_platform_needs_its_credentials() {
+        let err = settings(&[("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")]).unwrap_err();
+        assert!(err.to_string().contains("PLATFORM_TOKEN_URL"));
+    }
+
+    #[test]
+    fn generates_and_keeps_a_local_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = local_secret(dir.path()).unwrap();
+        let b = local_secret(dir.path()).unwrap();
+        assert_eq!(a.expose_secret(), b.expose_secret());
+        assert!(a.expose_secret().len() >= 32);
+    }
+}

@@ -1,0 +1,50 @@
+//! The edge's error type: every failure a client can cause maps to a status
+//! code and a JSON body that says why; internal failures are logged once and
+//! answered with a generic body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("payload too large: the limit is {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the wallet platform is unavailable")]
+    Platform(#[from] crate::platform::PlatformError),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Platform(err) => {
+                tracing::error!(error = %err, "wallet platform call failed");
+                StatusCode::BAD_GATEWAY
+            }
+            Self::Internal(err) => {
+                tracing::error!(error = ?err, "internal error");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(json!({ "success": false, "error": self.to_string() }))).into_response()
+    }
+}

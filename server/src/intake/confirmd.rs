@@ -1,0 +1,91 @@
+//! `POST /api/webhooks/confirmd` (and ACA-Py's `…/topic/{topic}/`): the
+//! wallet platform's webhooks, authenticated by `X-API-Key`.
+
+use super::confirmd_payload::{self, PlatformEvent};
+use super::{delivery_key, raw_body, secret_matches};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{NewDelivery, Recorded};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::Utc;
+use serde_json::{json, Value};
+
+pub const PROVIDER: &str = "confirmd";
+
+/// `GET`: the seed's health check.
+pub async fn health() -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "message": "Confirmd webhook endpoint is active",
+        "timestamp": Utc::now(),
+    }))
+}
+
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    intake(&state, &headers, body, None).await
+}
+
+/// ACA-Py posts each record to `{webhook_url}/topic/{topic}/`.
+pub async fn receive_topic(
+    State(state): State<AppState>,
+    Path(topic): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    intake(&state, &headers, body, Some(&topic)).await
+}
+
+async fn intake(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    topic_hint: Option<&str>,
+) -> Result<Json<Value>, ApiError> {
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    if !secret_matches(key, &state.settings.webhook_secret) {
+        tracing::warn!(provider = PROVIDER, "webhook refused: wrong or missing X-API-Key");
+        return Err(ApiError::Unauthorized);
+    }
+    let body = raw_body(body, state.settings.max_body_bytes)?;
+    let event = confirmd_payload::parse(&body, topic_hint).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let delivery = NewDelivery {
+        provider: PROVIDER,
+        delivery_key: delivery_key(event.delivery_id.as_deref(), &body),
+        topic: event.topic.clone(),
+        body: body.to_vec(),
+        received_at: Utc::now(),
+    };
+    let recorded = state.store.record_delivery(&delivery).await?;
+    let duplicate = match recorded {
+        Recorded::New(id) => {
+            // The worker also finds it by scanning, should this wake-up be lost.
+            let _ = state.deliveries.send(id);
+            false
+        }
+        Recorded::Duplicate(_) => true,
+    };
+    tracing::info!(provider = PROVIDER, topic = %event.topic, duplicate, "webhook stored");
+    Ok(Json(answer(&event, duplicate)))
+}
+
+/// The seeds' acknowledgement, plus whether this was a repeat.
+fn answer(event: &PlatformEvent, duplicate: bool) -> Value {
+    let connection = event.connection.as_ref();
+    json!({
+        "received": true,
+        "duplicate": duplicate,
+        "webhookId": event.delivery_id,
+        "topic": event.topic,
+        "connectionId": connection.and_then(|c| c.connection_id.as_ref()),
+        "state": connection.map(|c| c.state.as_str()),
+        "timestamp": Utc::now(),
+    })
+}

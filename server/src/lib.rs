@@ -1,0 +1,177 @@
+//! Tidings' server: webhook intake, matching, the WebSocket hub, storage and
+//! the bus, plus the Leptos pages.
+//!
+//! Data flows one way:
+//!
+//! 1. [`intake`] verifies a webhook's raw bytes, parses it, and stores the
+//!    delivery once ([`store`]) before answering 2xx;
+//! 2. [`process`] applies stored deliveries: [`matching`] finds the session
+//!    and the status step, the store applies it;
+//! 3. the change goes onto the [`bus`] (in-process by default);
+//! 4. the [`hub`] fans it out to the sockets of [`ws`] that show it;
+//! 5. the browser (the `app` crate) shows it, and resynchronises on every
+//!    reconnect.
+//!
+//! [`Application`] wires it all from [`config::Settings`]; `main.rs` only
+//! parses the command line.
+
+pub mod api;
+pub mod bus;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod intake;
+pub mod matching;
+pub mod platform;
+pub mod process;
+mod routes;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod ws;
+
+use crate::bus::{Bus, MemoryBus};
+use crate::config::{PlatformSettings, RemotePlatform, Settings};
+use crate::hub::Hub;
+use crate::platform::simulator::{self, Simulator};
+use crate::platform::{Invitation, InvitationIssuer, PlatformClient, SharedInvitation};
+use crate::process::Processor;
+use crate::state::AppState;
+use app::protocol::OutOfBandId;
+use leptos::prelude::LeptosOptions;
+use rand::RngCore;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// How long open connections may take to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `bytes` random bytes from the OS, hex-encoded.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// A random (version 4) UUID, as platforms use for record ids.
+pub fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// A bound, fully wired server that has not started serving yet.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    simulator: Option<Arc<Simulator>>,
+    wake_rx: mpsc::UnboundedReceiver<i64>,
+}
+
+impl Application {
+    /// Binds `leptos_options.site_addr` (port 0 picks a free port), opens the
+    /// store and chooses the backends named by `settings`.
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(leptos_options.site_addr).await?;
+        let local = listener.local_addr()?;
+        let store = store::connect(&settings.database_url).await?;
+        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
+        let (issuer, simulator) = issuer(&settings, local);
+        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            bus,
+            hub: Hub::default(),
+            issuer,
+            deliveries: wake_tx,
+            leptos_options,
+        };
+        Ok(Self { listener, state, simulator, wake_rx })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until `shutdown` completes, then closes every socket (pages
+    /// reconnect elsewhere or later) and drains for at most
+    /// [`DRAIN_TIMEOUT`].
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Self { listener, state, simulator, wake_rx } = self;
+        let processor = Processor {
+            store: state.store.clone(),
+            bus: state.bus.clone(),
+            legacy_matching: state.settings.legacy_invitation.is_some(),
+        };
+        let background = [
+            tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
+            tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
+            tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
+        ];
+        let hub = state.hub.clone();
+        let router = routes::router(state, simulator);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            shutdown.await;
+            hub.shutdown();
+            let _ = stopping_tx.send(());
+        });
+        let result = tokio::select! {
+            result = server => result,
+            _ = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
+            } => {
+                tracing::warn!("connections did not drain in time; stopping anyway");
+                Ok(())
+            }
+        };
+        for task in background {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// Chooses where invitations come from. With no platform configured, the
+/// simulator is mounted on this server and the real client talks to it.
+fn issuer(settings: &Settings, local: SocketAddr) -> (Arc<dyn InvitationIssuer>, Option<Arc<Simulator>>) {
+    if let Some(legacy) = &settings.legacy_invitation {
+        tracing::warn!("legacy mode: every session shares one multi-use invitation; matching will guess");
+        let shared = Invitation {
+            url: legacy.url.clone(),
+            out_of_band_id: OutOfBandId::new(legacy.out_of_band_id.clone()),
+            invitation_id: platform::invitation::invitation_id_from_url(&legacy.url),
+        };
+        return (Arc::new(SharedInvitation(shared)), None);
+    }
+    match &settings.platform {
+        PlatformSettings::Remote(remote) => (Arc::new(PlatformClient::new(remote)), None),
+        PlatformSettings::Simulator => {
+            let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+            let base_url = format!("http://{host}:{}{}", local.port(), simulator::MOUNT);
+            let sim = Simulator::new(&base_url);
+            let remote = RemotePlatform {
+                token_url: format!("{base_url}/token"),
+                base_url,
+                organization_id: "simulated-organization".into(),
+                client_id: sim.client_id.clone(),
+                client_secret: sim.client_secret.clone(),
+            };
+            (Arc::new(PlatformClient::new(&remote)), Some(sim))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The delivery worker: applies stored webhooks to the state they concern.
+//!
+//! Intake wakes it with each new delivery id; it also scans for pending
+//! deliveries at start-up and on every retry tick, so a delivery whose
+//! processing failed (or whose wake-up was lost in a crash) is retried with
+//! backoff until it succeeds. Nothing acknowledged is ever dropped.
+
+mod connections;
+pub mod sweeper;
+
+use crate::bus::Bus;
+use crate::intake::{confirmd, confirmd_payload};
+use crate::store::{Store, StoredDelivery};
+use app::protocol::{DeliveryStatus, SessionId};
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Deliveries read per scan.
+const SCAN_BATCH: i64 = 100;
+
+#[derive(Clone)]
+pub struct Processor {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    /// Whether the seeds' guess-by-recency matching is allowed.
+    pub legacy_matching: bool,
+}
+
+/// What applying a delivery came to.
+pub struct Outcome {
+    pub status: DeliveryStatus,
+    pub session: Option<SessionId>,
+}
+
+impl Processor {
+    /// Runs until `wake` closes: processes each woken id, and every
+    /// `retry_interval` all pending deliveries that are due.
+    pub async fn run(self, mut wake: mpsc::UnboundedReceiver<i64>, retry_interval: Duration) {
+        let mut tick = tokio::time::interval(retry_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                id = wake.recv() => match id {
+                    Some(id) => self.process(id).await,
+                    None => return,
+                },
+                _ = tick.tick() => self.process_due().await,
+            }
+        }
+    }
+
+    async fn process_due(&self) {
+        match self.store.due_deliveries(Utc::now(), SCAN_BATCH).await {
+            Ok(ids) => {
+                for id in ids {
+                    self.process(id).await;
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "could not scan pending deliveries"),
+        }
+    }
+
+    /// Applies one delivery, if it is still pending.
+    pub async fn process(&self, id: i64) {
+        let delivery = match self.store.delivery(id).await {
+            Ok(Some(d)) if d.status == DeliveryStatus::Pending => d,
+            Ok(_) => return,
+            Err(err) => return tracing::error!(delivery = id, error = %err, "could not read delivery"),
+        };
+        let result = match self.apply(&delivery).await {
+            Ok(outcome) => {
+                self.store.finish_delivery(id, outcome.status, outcome.session.as_ref(), Utc::now()).await
+            }
+            Err(err) => {
+                let retry_at = Utc::now() + backoff(delivery.attempts);
+                tracing::warn!(delivery = id, attempts = delivery.attempts + 1, error = %err, %retry_at, "processing failed; will retry");
+                self.store.delay_delivery(id, &err.to_string(), retry_at).await
+            }
+        };
+        if let Err(err) = result {
+            tracing::error!(delivery = id, error = %err, "could not record processing outcome; will retry");
+        }
+    }
+
+    async fn apply(&self, delivery: &StoredDelivery) -> anyhow::Result<Outcome> {
+        match delivery.provider.as_str() {
+            confirmd::PROVIDER => {
+                let family = delivery.topic.split('.').next();
+                let event = confirmd_payload::parse(&delivery.body, family)?;
+                match event.connection {
+                    Some(connection) => connections::apply(self, &connection).await,
+                    // Credential and proof topics are stored and listed only.
+                    None => Ok(Outcome { status: DeliveryStatus::Processed, session: None }),
+                }
+            }
+            other => anyhow::bail!("no processor for provider `{other}`"),
+        }
+    }
+}
+
+/// 1 s, 2 s, 4 s … capped at 5 minutes.
+fn backoff(attempts: i64) -> chrono::Duration {
+    chrono::Duration::seconds(1i64 << attempts.clamp(0, 8)).min(chrono::Duration::minutes(5))
+}

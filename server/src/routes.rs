@@ -1,0 +1,39 @@
+//! The router: the JSON API, webhooks, sockets, the simulator (when on),
+//! and the Leptos pages with their static files.
+
+use crate::platform::simulator::{self, Simulator};
+use crate::state::AppState;
+use crate::{api, intake, ws};
+use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState, simulator: Option<Arc<Simulator>>) -> Router {
+    let webhooks = Router::new()
+        .route("/api/webhooks/confirmd", post(intake::confirmd::receive).get(intake::confirmd::health))
+        .route("/api/webhooks/confirmd/topic/{topic}", post(intake::confirmd::receive_topic))
+        .route("/api/webhooks/confirmd/topic/{topic}/", post(intake::confirmd::receive_topic))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    let api = Router::new()
+        .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
+        .route("/api/admin/webhook-stats", get(api::stats::show))
+        .route("/ws/connections", get(ws::connections::upgrade))
+        .layer(DefaultBodyLimit::max(16 * 1024));
+
+    let options = state.leptos_options.clone();
+    let pages = generate_route_list(App);
+    let mut router = Router::new()
+        .merge(webhooks)
+        .merge(api)
+        .leptos_routes(&state, pages, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+    if let Some(sim) = simulator {
+        router = router.nest(simulator::MOUNT, sim.router());
+    }
+    router.layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,30 @@
+//! The one application state, built in [`crate::Application::build`] and
+//! handed to axum and to Leptos' context. Nothing is global.
+
+use crate::bus::Bus;
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::platform::InvitationIssuer;
+use crate::store::Store;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub hub: Hub,
+    pub issuer: Arc<dyn InvitationIssuer>,
+    /// Wakes the delivery worker as soon as a webhook is stored.
+    pub deliveries: mpsc::UnboundedSender<i64>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,3 @@
+//! WebSocket endpoints.
+
+pub mod connections;

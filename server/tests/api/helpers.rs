@@ -1,0 +1,179 @@
+//! `spawn_app()` and typed helpers for talking to it.
+
+use app::protocol::{CreatedSession, Envelope, ServerMessage, SessionId, SessionView};
+use futures_util::{SinkExt, StreamExt};
+use leptos::prelude::LeptosOptions;
+use secrecy::SecretString;
+use serde_json::Value;
+use tidings::cli::simulate::{self, ScanArgs, Shape, Step};
+use tidings::config::Settings;
+use tidings::Application;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const SECRET: &str = "test-webhook-secret";
+/// Upper bound on waiting for something that should happen; not a delay.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a server with a fresh database and the given extra settings.
+pub async fn spawn_app(extra: &[(&str, &str)]) -> TestApp {
+    spawn_in(tempfile::tempdir().unwrap(), extra).await
+}
+
+/// Starts a server on the database in `dir` (to restart over the same file).
+pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("TIDINGS_DATA_DIR".into(), dir.path().display().to_string()),
+        ("WEBHOOK_SECRET".into(), SECRET.into()),
+        ("RETRY_INTERVAL_SECS".into(), "0.2".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let settings = Settings::from_lookup(&move |k| vars.get(k).cloned()).expect("settings");
+    let options = LeptosOptions::builder()
+        .output_name("tidings")
+        .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
+        .build();
+    let app = Application::build(settings, options).await.expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp { base, http: reqwest::Client::new(), dir, stop, task }
+}
+
+impl TestApp {
+    /// Stops the server and waits until it has let go of everything.
+    pub async fn stop(self) -> tempfile::TempDir {
+        let TestApp { dir, stop, task, .. } = self;
+        let _ = stop.send(());
+        task.await.unwrap().unwrap();
+        dir
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn create_session(&self) -> CreatedSession {
+        let response = self
+            .http
+            .post(self.url("/api/connections/session"))
+            .json(&serde_json::json!({"requestType": "registration"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "create session");
+        response.json::<Envelope<CreatedSession>>().await.unwrap().data
+    }
+
+    pub async fn session(&self, id: &SessionId) -> SessionView {
+        let response = self.http.get(self.url("/api/connections/session")).query(&[("sessionId", id.as_str())]).send().await.unwrap();
+        assert_eq!(response.status(), 200, "get session");
+        response.json::<Envelope<SessionView>>().await.unwrap().data
+    }
+
+    pub async fn post_webhook(&self, body: impl Into<reqwest::Body>, key: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.post(self.url("/api/webhooks/confirmd")).header("content-type", "application/json");
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        request.body(body).send().await.unwrap()
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.http.get(self.url("/api/admin/webhook-stats")).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Stats once the worker has processed every stored delivery.
+    pub async fn settled_stats(&self) -> Value {
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                let stats = self.stats().await;
+                if stats["pending"] == 0 {
+                    return stats;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the worker drains the queue")
+    }
+
+    /// Plays a wallet scanning `id`'s code, through the `simulate` command.
+    pub async fn scan(&self, id: &SessionId, shape: Shape, label: &str, steps: usize) {
+        let steps = Step::ALL[..steps].to_vec();
+        let args = ScanArgs { session: id.to_string(), server: self.base.clone(), shape, label: label.into(), steps, connection_id: None };
+        simulate::scan(&args, &SecretString::from(SECRET)).await.expect("scan");
+    }
+
+    pub async fn socket(&self, query: &str) -> Socket {
+        let url = format!("{}/ws/connections{query}", self.base.replacen("http", "ws", 1));
+        tokio_tungstenite::connect_async(url).await.expect("socket opens").0
+    }
+
+    pub async fn watch(&self, id: &SessionId) -> Socket {
+        self.socket(&format!("?sessionId={id}")).await
+    }
+}
+
+/// The next application message on `socket`.
+pub async fn next_message(socket: &mut Socket) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a message in time");
+        match frame.expect("socket open").expect("socket ok") {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("a server message"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// The close code the server ends `socket` with.
+pub async fn close_code(socket: &mut Socket) -> CloseCode {
+    loop {
+        match tokio::time::timeout(PATIENCE, socket.next()).await.expect("a frame in time") {
+            Some(Ok(Message::Close(Some(frame)))) => return frame.code,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// Proves nothing else is queued for `socket`: a ping is answered by the very
+/// next message. Messages arrive in order, so any pending update would come
+/// first.
+pub async fn assert_quiet(socket: &mut Socket) {
+    socket.send(Message::Text(r#"{"type":"ping"}"#.into())).await.unwrap();
+    match next_message(socket).await {
+        ServerMessage::Pong { .. } => {}
+        other => panic!("expected no more updates, got {other:?}"),
+    }
+}
+
+/// The status of the next message, which must be a status update.
+pub async fn next_status(socket: &mut Socket) -> (app::protocol::ConnectionStatus, Option<String>, Option<String>) {
+    match next_message(socket).await {
+        ServerMessage::StatusUpdate { status, their_label, connection_id, .. } => {
+            (status, their_label, connection_id.map(|c| c.to_string()))
+        }
+        other => panic!("expected a status update, got {other:?}"),
+    }
+}
