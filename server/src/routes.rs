@@ -21,6 +21,7 @@ pub fn router(state: AppState, simulator: Option<Arc<Simulator>>) -> Router {
     let api = Router::new()
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
         .route("/api/admin/webhook-stats", get(api::stats::show))
+        .route("/api/admin/webhook-deliveries", get(api::deliveries::list))
         .route("/ws/connections", get(ws::connections::upgrade))
         .layer(DefaultBodyLimit::max(16 * 1024));
 

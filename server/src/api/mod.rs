@@ -1,4 +1,5 @@
 //! The JSON API on the seeds' contract.
 
+pub mod deliveries;
 pub mod sessions;
 pub mod stats;

@@ -87,6 +87,30 @@ pub struct StoredDelivery {
     pub attempts: i64,
 }
 
+/// One row of the delivery log operators read.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverySummary {
+    pub id: i64,
+    pub provider: String,
+    pub topic: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub session_id: Option<SessionId>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// Which deliveries to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct DeliveryFilter {
+    /// A topic, or a topic family such as `credentials`.
+    pub topic: Option<String>,
+    pub status: Option<DeliveryStatus>,
+    pub limit: i64,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicCount {
@@ -140,6 +164,7 @@ pub trait Store: Send + Sync + 'static {
     /// Records a failed attempt; the delivery stays pending until `retry_at`.
     async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats>;
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>>;
 }
 
 /// Opens the store named by `database_url` and brings its schema up to date.

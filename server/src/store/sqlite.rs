@@ -224,4 +224,18 @@ impl Store for SqliteStore {
             .await?;
         Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses })
     }
+
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>> {
+        sqlx::query_as(
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at \
+             FROM webhook_deliveries \
+             WHERE (?1 IS NULL OR topic = ?1 OR topic LIKE ?1 || '.%') AND (?2 IS NULL OR status = ?2) \
+             ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(&filter.topic)
+        .bind(filter.status)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await
+    }
 }

@@ -165,7 +165,9 @@ pub fn ConnectPage() -> impl IntoView {
                     <p class="eyebrow">"Student registration"</p>
                     <h1>"Connect your wallet"</h1>
                 </div>
-                <LiveDot state=flow.link/>
+                <Show when=move || flow.link.get() != LinkState::Idle>
+                    <LiveDot state=flow.link/>
+                </Show>
             </div>
             <Show
                 when=move || flow.invite.with(Option::is_some)
