@@ -36,6 +36,11 @@ impl Simulator {
         })
     }
 
+    /// Tokens handed out so far (a well-behaved client caches its token).
+    pub fn tokens_issued(&self) -> usize {
+        self.tokens.lock().expect("token set").len()
+    }
+
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/token", post(issue_token))
@@ -109,4 +114,48 @@ async fn create_invitation(
         },
     });
     (StatusCode::CREATED, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RemotePlatform;
+    use crate::platform::{InvitationIssuer, PlatformClient};
+
+    /// The real client against the simulator on a real socket.
+    async fn serve() -> (Arc<Simulator>, RemotePlatform) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let sim = Simulator::new(&base_url);
+        let router = sim.clone().router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let remote = RemotePlatform {
+            token_url: format!("{base_url}/token"),
+            base_url,
+            organization_id: "org".into(),
+            client_id: sim.client_id.clone(),
+            client_secret: sim.client_secret.clone(),
+        };
+        (sim, remote)
+    }
+
+    #[tokio::test]
+    async fn issues_distinct_single_use_invitations_with_one_cached_token() {
+        let (sim, remote) = serve().await;
+        let client = PlatformClient::new(&remote);
+        let a = client.create_invitation("Uni").await.unwrap();
+        let b = client.create_invitation("Uni").await.unwrap();
+        assert_ne!(a.out_of_band_id, b.out_of_band_id);
+        assert_ne!(a.invitation_id, b.invitation_id);
+        assert_eq!(invitation::invitation_id_from_url(&a.url), a.invitation_id);
+        assert_eq!(sim.tokens_issued(), 1, "the token is cached");
+    }
+
+    #[tokio::test]
+    async fn wrong_client_credentials_are_refused() {
+        let (_sim, mut remote) = serve().await;
+        remote.client_secret = SecretString::from("wrong");
+        let err = PlatformClient::new(&remote).create_invitation("Uni").await.unwrap_err();
+        assert!(matches!(err, crate::platform::PlatformError::Status { status: 401, .. }), "{err}");
+    }
 }
