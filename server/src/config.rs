@@ -27,6 +27,29 @@ pub struct RemotePlatform {
     pub client_secret: SecretString,
 }
 
+/// WhatsApp Business Cloud API settings (seed 003's names).
+#[derive(Debug, Clone)]
+pub struct WhatsAppSettings {
+    /// `hub.verify_token` Meta sends when the webhook is set up.
+    pub verify_token: SecretString,
+    /// Key of the `X-Hub-Signature-256` HMAC over each webhook body.
+    pub app_secret: SecretString,
+    /// Where messages are sent; `None` runs the built-in Graph API simulator.
+    pub graph: Option<GraphSettings>,
+    /// With the simulator: whether it reports statuses on its own (else only
+    /// `tidings simulate whatsapp` does).
+    pub simulator_auto: bool,
+    /// With the simulator: the pause before each status it reports.
+    pub simulator_step: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphSettings {
+    pub base_url: String,
+    pub access_token: SecretString,
+    pub phone_number_id: String,
+}
+
 /// The organisation's multi-use invitation, for the seeds' legacy mode.
 /// Sessions then share one invitation and can only be matched by guessing.
 #[derive(Debug, Clone)]
@@ -53,6 +76,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The label a wallet shows for this organisation.
     pub organization_label: String,
+    pub whatsapp: WhatsAppSettings,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -81,7 +105,33 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("tidings.db").display()));
         let webhook_secret = match first(lookup, &["WEBHOOK_SECRET"]) {
             Some(secret) => SecretString::from(secret),
-            None => local_secret(&data_dir)?,
+            None => local_secret(&data_dir, "webhook-secret")?,
+        };
+        let whatsapp = WhatsAppSettings {
+            verify_token: match first(lookup, &["WHATSAPP_WEBHOOK_VERIFY_TOKEN"]) {
+                Some(token) => token.into(),
+                None => local_secret(&data_dir, "whatsapp-verify-token")?,
+            },
+            app_secret: match first(lookup, &["WHATSAPP_APP_SECRET"]) {
+                Some(secret) => secret.into(),
+                None => local_secret(&data_dir, "whatsapp-app-secret")?,
+            },
+            graph: first(lookup, &["WHATSAPP_ACCESS_TOKEN"]).map(|token| GraphSettings {
+                base_url: first(lookup, &["WHATSAPP_GRAPH_BASE_URL"])
+                    .unwrap_or_else(|| "https://graph.facebook.com/v21.0".into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                access_token: token.into(),
+                phone_number_id: first(lookup, &["WHATSAPP_PHONE_NUMBER_ID"]).unwrap_or_default(),
+            }),
+            simulator_auto: first(lookup, &["WHATSAPP_SIMULATOR_AUTO"]).is_none_or(|v| v != "false" && v != "0"),
+            simulator_step: Duration::from_millis(
+                first(lookup, &["WHATSAPP_SIMULATOR_STEP_MS"])
+                    .map(|v| v.parse())
+                    .transpose()
+                    .context("WHATSAPP_SIMULATOR_STEP_MS must be a number")?
+                    .unwrap_or(1200),
+            ),
         };
         let platform = match first(lookup, &["PLATFORM_BASE_URL", "CONFIRMD_BASE_URL"]) {
             None => PlatformSettings::Simulator,
@@ -117,22 +167,23 @@ impl Settings {
                 .context("MAX_WEBHOOK_BYTES must be a number")?
                 .unwrap_or(256 * 1024),
             organization_label: first(lookup, &["ORGANIZATION_LABEL"]).unwrap_or_else(|| "Tidings University".into()),
+            whatsapp,
         })
     }
 }
 
-/// With no `WEBHOOK_SECRET` configured, a random one is made on first start
-/// and kept in the data directory (mode 0600), so the embedded default needs
-/// no configuration and the `simulate` command finds the same secret.
-pub fn local_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
-    let path = data_dir.join("webhook-secret");
+/// With a secret not configured, a random one is made on first start and
+/// kept in the data directory (mode 0600), so the embedded default needs no
+/// configuration and the `simulate` command finds the same secret.
+pub fn local_secret(data_dir: &Path, name: &str) -> anyhow::Result<SecretString> {
+    let path = data_dir.join(name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok(SecretString::from(existing.trim().to_owned()));
     }
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let secret = crate::random_token(32);
     write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
-    tracing::info!(path = %path.display(), "generated a webhook secret (set WEBHOOK_SECRET to choose your own)");
+    tracing::info!(path = %path.display(), "generated a secret (configure it to choose your own)");
     Ok(SecretString::from(secret))
 }
 
@@ -161,6 +212,8 @@ mod tests {
         let s = settings(&[
             ("TIDINGS_DATA_DIR", "/nonexistent"),
             ("WEBHOOK_SECRET", "s3cret"),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "vt"),
+            ("WHATSAPP_APP_SECRET", "app-secret"),
             ("CONFIRMD_BASE_URL", "https://platform.example/"),
             ("CONFIRMD_TOKEN_URL", "https://id.example/token"),
             ("ORGANIZATION_ID", "org"),
@@ -177,15 +230,18 @@ mod tests {
 
     #[test]
     fn a_remote_platform_needs_its_credentials() {
-        let err = settings(&[("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")]).unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().display().to_string();
+        let err = settings(&[("TIDINGS_DATA_DIR", &data_dir), ("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")])
+            .unwrap_err();
         assert!(err.to_string().contains("PLATFORM_TOKEN_URL"));
     }
 
     #[test]
     fn generates_and_keeps_a_local_secret() {
         let dir = tempfile::tempdir().unwrap();
-        let a = local_secret(dir.path()).unwrap();
-        let b = local_secret(dir.path()).unwrap();
+        let a = local_secret(dir.path(), "s").unwrap();
+        let b = local_secret(dir.path(), "s").unwrap();
         assert_eq!(a.expose_secret(), b.expose_secret());
         assert!(a.expose_secret().len() >= 32);
     }

@@ -20,6 +20,7 @@ pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod graph;
 pub mod hub;
 pub mod intake;
 pub mod matching;
@@ -33,6 +34,8 @@ pub mod ws;
 
 use crate::bus::{Bus, MemoryBus};
 use crate::config::{PlatformSettings, RemotePlatform, Settings};
+use crate::graph::simulator::GraphSimulator;
+use crate::graph::{GraphClient, MessageSender};
 use crate::hub::Hub;
 use crate::platform::simulator::{self, Simulator};
 use crate::platform::{Invitation, InvitationIssuer, PlatformClient, SharedInvitation};
@@ -72,7 +75,7 @@ pub fn random_uuid() -> String {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    simulator: Option<Arc<Simulator>>,
+    simulators: routes::Simulators,
     wake_rx: mpsc::UnboundedReceiver<i64>,
 }
 
@@ -84,7 +87,8 @@ impl Application {
         let local = listener.local_addr()?;
         let store = store::connect(&settings.database_url).await?;
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
-        let (issuer, simulator) = issuer(&settings, local);
+        let (issuer, platform_sim) = issuer(&settings, local);
+        let (sender, graph_sim) = sender(&settings, local);
         let (wake_tx, wake_rx) = mpsc::unbounded_channel();
         let state = AppState {
             settings: Arc::new(settings),
@@ -92,10 +96,12 @@ impl Application {
             bus,
             hub: Hub::default(),
             issuer,
+            sender,
             deliveries: wake_tx,
             leptos_options,
         };
-        Ok(Self { listener, state, simulator, wake_rx })
+        let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
+        Ok(Self { listener, state, simulators, wake_rx })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -110,7 +116,7 @@ impl Application {
     /// reconnect elsewhere or later) and drains for at most
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, state, simulator, wake_rx } = self;
+        let Self { listener, state, simulators, wake_rx } = self;
         let processor = Processor {
             store: state.store.clone(),
             bus: state.bus.clone(),
@@ -122,7 +128,7 @@ impl Application {
             tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
         ];
         let hub = state.hub.clone();
-        let router = routes::router(state, simulator);
+        let router = routes::router(state, simulators);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, router).with_graceful_shutdown(async move {
             shutdown.await;
@@ -161,8 +167,7 @@ fn issuer(settings: &Settings, local: SocketAddr) -> (Arc<dyn InvitationIssuer>,
     match &settings.platform {
         PlatformSettings::Remote(remote) => (Arc::new(PlatformClient::new(remote)), None),
         PlatformSettings::Simulator => {
-            let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
-            let base_url = format!("http://{host}:{}{}", local.port(), simulator::MOUNT);
+            let base_url = format!("{}{}", self_url(local), simulator::MOUNT);
             let sim = Simulator::new(&base_url);
             let remote = RemotePlatform {
                 token_url: format!("{base_url}/token"),
@@ -172,6 +177,26 @@ fn issuer(settings: &Settings, local: SocketAddr) -> (Arc<dyn InvitationIssuer>,
                 client_secret: sim.client_secret.clone(),
             };
             (Arc::new(PlatformClient::new(&remote)), Some(sim))
+        }
+    }
+}
+
+/// This server's own address, for the simulators it hosts to call back.
+fn self_url(local: SocketAddr) -> String {
+    let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+    format!("http://{host}:{}", local.port())
+}
+
+/// Chooses how WhatsApp messages are sent. With no access token configured,
+/// the Graph API simulator is mounted on this server and the real client
+/// talks to it.
+fn sender(settings: &Settings, local: SocketAddr) -> (Arc<dyn MessageSender>, Option<Arc<GraphSimulator>>) {
+    match &settings.whatsapp.graph {
+        Some(graph) => (Arc::new(GraphClient::new(graph.clone())), None),
+        None => {
+            let base = self_url(local);
+            let sim = GraphSimulator::new(&base, &settings.whatsapp);
+            (Arc::new(GraphClient::new(sim.client_settings(&base))), Some(sim))
         }
     }
 }

@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
-        Command::Simulate(command) => tidings::cli::simulate::run(command, &settings.webhook_secret).await,
+        Command::Simulate(command) => tidings::cli::simulate::run(command, &settings).await,
     }
 }
 

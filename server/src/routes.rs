@@ -1,6 +1,7 @@
 //! The router: the JSON API, webhooks, sockets, the simulator (when on),
 //! and the Leptos pages with their static files.
 
+use crate::graph::simulator::{self as graph_simulator, GraphSimulator};
 use crate::platform::simulator::{self, Simulator};
 use crate::state::AppState;
 use crate::{api, intake, ws};
@@ -12,17 +13,30 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
-pub fn router(state: AppState, simulator: Option<Arc<Simulator>>) -> Router {
+/// The simulators this server hosts, when no real provider is configured.
+#[derive(Default)]
+pub struct Simulators {
+    pub platform: Option<Arc<Simulator>>,
+    pub graph: Option<Arc<GraphSimulator>>,
+}
+
+pub fn router(state: AppState, simulators: Simulators) -> Router {
     let webhooks = Router::new()
         .route("/api/webhooks/confirmd", post(intake::confirmd::receive).get(intake::confirmd::health))
         .route("/api/webhooks/confirmd/topic/{topic}", post(intake::confirmd::receive_topic))
         .route("/api/webhooks/confirmd/topic/{topic}/", post(intake::confirmd::receive_topic))
+        .route("/api/webhooks/whatsapp", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
+        .route("/college/whatsapp/webhook", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     let api = Router::new()
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
         .route("/api/admin/webhook-stats", get(api::stats::show))
         .route("/api/admin/webhook-deliveries", get(api::deliveries::list))
+        .route("/api/whatsapp/messages", get(api::whatsapp::list_messages).post(api::whatsapp::register_message))
+        .route("/api/whatsapp/incoming", get(api::whatsapp::list_incoming))
+        .route("/api/whatsapp/send", post(api::whatsapp::send))
         .route("/ws/connections", get(ws::connections::upgrade))
+        .route("/ws/whatsapp", get(ws::whatsapp::upgrade))
         .layer(DefaultBodyLimit::max(16 * 1024));
 
     let options = state.leptos_options.clone();
@@ -33,8 +47,11 @@ pub fn router(state: AppState, simulator: Option<Arc<Simulator>>) -> Router {
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
-    if let Some(sim) = simulator {
+    if let Some(sim) = simulators.platform {
         router = router.nest(simulator::MOUNT, sim.router());
+    }
+    if let Some(sim) = simulators.graph {
+        router = router.nest(graph_simulator::MOUNT, sim.router());
     }
     router.layer(TraceLayer::new_for_http())
 }

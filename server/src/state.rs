@@ -4,6 +4,7 @@
 use crate::bus::Bus;
 use crate::config::Settings;
 use crate::hub::Hub;
+use crate::graph::MessageSender;
 use crate::platform::InvitationIssuer;
 use crate::store::Store;
 use axum::extract::FromRef;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub bus: Arc<dyn Bus>,
     pub hub: Hub,
     pub issuer: Arc<dyn InvitationIssuer>,
+    pub sender: Arc<dyn MessageSender>,
     /// Wakes the delivery worker as soon as a webhook is stored.
     pub deliveries: mpsc::UnboundedSender<i64>,
     pub leptos_options: LeptosOptions,

@@ -5,7 +5,11 @@
 mod ids;
 mod messages;
 mod status;
+mod whatsapp;
 
 pub use ids::{ConnectionId, OutOfBandId, SessionId};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
+pub use whatsapp::{
+    CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
+};

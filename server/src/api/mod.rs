@@ -3,3 +3,4 @@
 pub mod deliveries;
 pub mod sessions;
 pub mod stats;
+pub mod whatsapp;

@@ -7,7 +7,7 @@ mod memory;
 
 pub use memory::MemoryBus;
 
-use app::protocol::{ConnectionId, ConnectionStatus, SessionId};
+use app::protocol::{CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, OutgoingMessage, SessionId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,10 @@ pub enum Event {
         their_label: Option<String>,
         at: DateTime<Utc>,
     },
+    /// A new outgoing WhatsApp message, or a step of one.
+    MessageStatus { college_id: CollegeId, message: OutgoingMessage, at: DateTime<Utc> },
+    /// A customer's reply.
+    IncomingMessage { college_id: CollegeId, message: IncomingMessage },
 }
 
 #[async_trait]

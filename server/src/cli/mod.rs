@@ -1,6 +1,7 @@
 //! The command line: `tidings` (serve, the default) and `tidings simulate …`.
 
 pub mod simulate;
+pub mod simulate_whatsapp;
 
 use clap::{Parser, Subcommand};
 

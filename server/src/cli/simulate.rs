@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 pub enum Simulate {
     /// Scan a session's QR code with a simulated wallet.
     Scan(ScanArgs),
+    /// Play WhatsApp's Cloud API: statuses and replies.
+    #[command(subcommand)]
+    Whatsapp(super::simulate_whatsapp::WhatsApp),
 }
 
 #[derive(clap::Args, Debug)]
@@ -73,9 +76,10 @@ pub enum Shape {
     Acapy,
 }
 
-pub async fn run(command: Simulate, secret: &SecretString) -> anyhow::Result<()> {
+pub async fn run(command: Simulate, settings: &crate::config::Settings) -> anyhow::Result<()> {
     match command {
-        Simulate::Scan(args) => scan(&args, secret).await,
+        Simulate::Scan(args) => scan(&args, &settings.webhook_secret).await,
+        Simulate::Whatsapp(command) => super::simulate_whatsapp::run(command, &settings.whatsapp.app_secret).await,
     }
 }
 

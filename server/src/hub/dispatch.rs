@@ -1,9 +1,10 @@
 //! The hub's one task: read the bus, serialise each event once, and queue
-//! the frame for every socket that shows it.
+//! the frame for every socket whose channel shows it.
 
-use super::{Frame, Hub};
+use super::{Channel, Frame, Hub};
 use crate::bus::Event;
-use app::protocol::ServerMessage;
+use app::protocol::{ServerMessage, WaServerMessage};
+use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 pub async fn run(hub: Hub, mut events: broadcast::Receiver<Event>) {
@@ -20,8 +21,12 @@ pub async fn run(hub: Hub, mut events: broadcast::Receiver<Event>) {
     }
 }
 
+fn frame(message: &impl Serialize) -> Frame {
+    Frame::from(serde_json::to_string(message).expect("messages serialise"))
+}
+
 fn dispatch(hub: &Hub, event: Event) {
-    match event {
+    let (channel, frame) = match event {
         Event::SessionStatus { session_id, status, connection_id, their_label, at } => {
             if let Some(connection) = &connection_id {
                 hub.link(&session_id, connection);
@@ -33,9 +38,22 @@ fn dispatch(hub: &Hub, event: Event) {
                 their_label,
                 timestamp: at,
             };
-            let frame = Frame::from(serde_json::to_string(&message).expect("messages serialise"));
-            let sent = hub.send_to_session(&session_id, &frame);
-            tracing::debug!(session_id = %session_id, %status, sent, "status update dispatched");
+            (Channel::Session(session_id), frame(&message))
         }
-    }
+        Event::MessageStatus { college_id, message, at } => {
+            let update = WaServerMessage::MessageStatusUpdate {
+                message_id: message.message_id,
+                whatsapp_message_id: message.whatsapp_message_id.clone(),
+                status: message.status,
+                timestamp: at,
+                message,
+            };
+            (Channel::College(college_id), frame(&update))
+        }
+        Event::IncomingMessage { college_id, message } => {
+            (Channel::College(college_id), frame(&WaServerMessage::IncomingMessage { message }))
+        }
+    };
+    let sent = hub.send(&channel, &frame);
+    tracing::debug!(?channel, sent, "event dispatched");
 }

@@ -1,17 +1,18 @@
-//! The hub: which sockets watch which session, and the fan-out of bus events
+//! The hub: which sockets watch which channel, and the fan-out of bus events
 //! to them.
 //!
-//! Sockets are indexed by session and, once a wallet has scanned, the
-//! connection id is linked to its session (the seeds' dual key), so an event
-//! can be routed by either. Each socket has a small bounded queue: a socket
-//! that cannot keep up is disconnected rather than allowed to grow memory, and
-//! its page reconnects and resynchronises from the `connected` message.
+//! A channel is what a page shows: one connect session, or one college's
+//! WhatsApp messages. A socket subscribes to one or more channels. Once a
+//! wallet has scanned, its connection id is linked to its session (the
+//! seeds' dual key), so an event can be routed by either. Each socket has a
+//! small bounded queue: a socket that cannot keep up is disconnected rather
+//! than allowed to grow memory, and its page reconnects and resynchronises.
 
 mod dispatch;
 
 pub use dispatch::run as run_dispatch;
 
-use app::protocol::{ConnectionId, SessionId};
+use app::protocol::{CollegeId, ConnectionId, SessionId};
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +24,13 @@ const QUEUE_DEPTH: usize = 32;
 
 /// A serialised message, shared by every receiver of one broadcast.
 pub type Frame = Utf8Bytes;
+
+/// Something a page watches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Session(SessionId),
+    College(CollegeId),
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SocketId(u64);
@@ -41,51 +49,76 @@ pub struct Hub {
 #[derive(Default)]
 struct Index {
     next_id: u64,
-    sessions: HashMap<SessionId, Vec<(SocketId, mpsc::Sender<Frame>)>>,
+    sockets: HashMap<SocketId, Socket>,
+    channels: HashMap<Channel, Vec<SocketId>>,
     links: HashMap<ConnectionId, SessionId>,
 }
 
-/// Removes its socket from the hub when dropped, however the socket ends.
+struct Socket {
+    queue: mpsc::Sender<Frame>,
+    channels: Vec<Channel>,
+}
+
+impl Index {
+    fn remove(&mut self, id: SocketId) {
+        let Some(socket) = self.sockets.remove(&id) else { return };
+        for channel in socket.channels {
+            if let Some(ids) = self.channels.get_mut(&channel) {
+                ids.retain(|s| *s != id);
+                if ids.is_empty() {
+                    self.channels.remove(&channel);
+                    if let Channel::Session(session) = &channel {
+                        self.links.retain(|_, s| s != session);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A socket's place in the hub; dropping it removes the socket, however the
+/// socket ends.
 pub struct Registration {
     hub: Hub,
-    session: SessionId,
     id: SocketId,
+}
+
+impl Registration {
+    /// Adds this socket to `channel`.
+    pub fn subscribe(&self, channel: Channel) {
+        let mut index = self.hub.inner.lock().expect("hub lock");
+        let Some(socket) = index.sockets.get_mut(&self.id) else { return };
+        if socket.channels.contains(&channel) {
+            return;
+        }
+        socket.channels.push(channel.clone());
+        index.channels.entry(channel).or_default().push(self.id);
+    }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.hub.unregister(&self.session, self.id);
+        self.hub.inner.lock().expect("hub lock").remove(self.id);
     }
 }
 
 impl Hub {
-    /// Adds a socket watching `session`; frames for it arrive on the receiver.
-    pub fn register(&self, session: &SessionId) -> (Registration, mpsc::Receiver<Frame>) {
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+    /// Adds a socket; frames for its channels arrive on the receiver.
+    pub fn register(&self) -> (Registration, mpsc::Receiver<Frame>) {
+        let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut index = self.inner.lock().expect("hub lock");
         index.next_id += 1;
         let id = SocketId(index.next_id);
-        index.sessions.entry(session.clone()).or_default().push((id, tx));
+        index.sockets.insert(id, Socket { queue, channels: Vec::new() });
         drop(index);
-        (Registration { hub: self.clone(), session: session.clone(), id }, rx)
-    }
-
-    fn unregister(&self, session: &SessionId, id: SocketId) {
-        let mut index = self.inner.lock().expect("hub lock");
-        if let Some(sockets) = index.sessions.get_mut(session) {
-            sockets.retain(|(sid, _)| *sid != id);
-            if sockets.is_empty() {
-                index.sessions.remove(session);
-                index.links.retain(|_, s| s != session);
-            }
-        }
+        (Registration { hub: self.clone(), id }, rx)
     }
 
     /// Records that `connection` belongs to `session`, so events carrying only
     /// the connection id still find the session's sockets.
     pub fn link(&self, session: &SessionId, connection: &ConnectionId) {
         let mut index = self.inner.lock().expect("hub lock");
-        if index.sessions.contains_key(session) {
+        if index.channels.contains_key(&Channel::Session(session.clone())) {
             index.links.insert(connection.clone(), session.clone());
         }
     }
@@ -95,20 +128,25 @@ impl Hub {
         self.inner.lock().expect("hub lock").links.get(connection).cloned()
     }
 
-    /// Queues `frame` for every socket of `session`; returns how many got it.
-    /// A socket whose queue is full is dropped from the hub: closing its
-    /// queue tells its task to close the socket.
-    pub fn send_to_session(&self, session: &SessionId, frame: &Frame) -> usize {
+    /// Queues `frame` for every socket of `channel`; returns how many got it.
+    /// A socket whose queue is full is removed: closing its queue tells its
+    /// task to close the socket.
+    pub fn send(&self, channel: &Channel, frame: &Frame) -> usize {
         let mut index = self.inner.lock().expect("hub lock");
-        let Some(sockets) = index.sessions.get_mut(session) else { return 0 };
-        let before = sockets.len();
-        sockets.retain(|(_, tx)| tx.try_send(frame.clone()).is_ok());
-        let sent = sockets.len();
-        if sent < before {
-            tracing::warn!(session_id = %session, dropped = before - sent, "disconnected slow sockets");
+        let Some(ids) = index.channels.get(channel) else { return 0 };
+        let mut slow = Vec::new();
+        let mut sent = 0;
+        for id in ids {
+            match index.sockets.get(id).map(|s| s.queue.try_send(frame.clone())) {
+                Some(Ok(())) => sent += 1,
+                _ => slow.push(*id),
+            }
         }
-        if sockets.is_empty() {
-            index.sessions.remove(session);
+        if !slow.is_empty() {
+            tracing::warn!(?channel, dropped = slow.len(), "disconnected slow sockets");
+        }
+        for id in slow {
+            index.remove(id);
         }
         sent
     }
@@ -117,7 +155,8 @@ impl Hub {
     /// the hub may have missed events.
     pub fn disconnect_all(&self) {
         let mut index = self.inner.lock().expect("hub lock");
-        index.sessions.clear();
+        index.sockets.clear();
+        index.channels.clear();
         index.links.clear();
     }
 
@@ -133,50 +172,10 @@ impl Hub {
 
     /// Sockets currently registered.
     pub fn socket_count(&self) -> usize {
-        self.inner.lock().expect("hub lock").sessions.values().map(Vec::len).sum()
+        self.inner.lock().expect("hub lock").sockets.len()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delivers_to_the_session_and_forgets_closed_sockets() {
-        let hub = Hub::default();
-        let a = SessionId::new("a");
-        let (reg, mut rx) = hub.register(&a);
-        assert_eq!(hub.send_to_session(&a, &Frame::from("one")), 1);
-        assert_eq!(rx.try_recv().unwrap().as_str(), "one");
-        assert_eq!(hub.send_to_session(&SessionId::new("b"), &Frame::from("x")), 0);
-        drop(reg);
-        assert_eq!(hub.socket_count(), 0);
-    }
-
-    #[test]
-    fn drops_a_socket_that_cannot_keep_up() {
-        let hub = Hub::default();
-        let a = SessionId::new("a");
-        let (_reg, mut rx) = hub.register(&a);
-        for _ in 0..QUEUE_DEPTH {
-            assert_eq!(hub.send_to_session(&a, &Frame::from("f")), 1);
-        }
-        assert_eq!(hub.send_to_session(&a, &Frame::from("overflow")), 0);
-        for _ in 0..QUEUE_DEPTH {
-            rx.try_recv().unwrap();
-        }
-        assert!(matches!(rx.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
-    }
-
-    #[test]
-    fn links_connections_to_watched_sessions() {
-        let hub = Hub::default();
-        let a = SessionId::new("a");
-        let c = ConnectionId::new("c");
-        let (reg, _rx) = hub.register(&a);
-        hub.link(&a, &c);
-        assert_eq!(hub.session_of(&c), Some(a.clone()));
-        drop(reg);
-        assert_eq!(hub.session_of(&c), None);
-    }
-}
+#[path = "tests.rs"]
+mod tests;

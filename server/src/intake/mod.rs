@@ -5,6 +5,8 @@
 
 pub mod confirmd;
 pub mod confirmd_payload;
+pub mod whatsapp;
+pub mod whatsapp_payload;
 
 use crate::error::ApiError;
 use axum::body::Bytes;

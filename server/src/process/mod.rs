@@ -7,9 +7,10 @@
 
 mod connections;
 pub mod sweeper;
+mod whatsapp;
 
 use crate::bus::Bus;
-use crate::intake::{confirmd, confirmd_payload};
+use crate::intake::{confirmd, confirmd_payload, whatsapp as wa_intake};
 use crate::store::{Store, StoredDelivery};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
@@ -95,6 +96,7 @@ impl Processor {
                     None => Ok(Outcome { status: DeliveryStatus::Processed, session: None }),
                 }
             }
+            wa_intake::PROVIDER => whatsapp::apply(self, serde_json::from_slice(&delivery.body)?).await,
             other => anyhow::bail!("no processor for provider `{other}`"),
         }
     }

@@ -1,3 +1,5 @@
-//! WebSocket endpoints.
+//! WebSocket endpoints, on one shared loop ([`pump`]).
 
 pub mod connections;
+mod pump;
+pub mod whatsapp;

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use app::protocol::ConnectionStatus::*;
 use app::protocol::{ServerMessage, SessionId};
 use chrono::Utc;
-use tidings::store::{NewDelivery, SqliteStore, Store};
+use tidings::store::{DeliveryStore, NewDelivery, SqliteStore};
 
 #[tokio::test]
 async fn an_unscanned_session_is_abandoned_and_the_page_is_told() {

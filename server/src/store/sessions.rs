@@ -1,0 +1,69 @@
+//! Connect sessions: what the connect page shows and matching reads.
+
+use super::StoreResult;
+use app::protocol::{ConnectionId, ConnectionStatus, OutOfBandId, RequestType, SessionId, SessionView};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// How a webhook found its session: kept on the session, so every guess the
+/// legacy mode makes is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum MatchRule {
+    /// The session's own single-use invitation id: exact.
+    Invitation,
+    /// The seeds' "most recent waiting session" rule: a guess.
+    LegacyGuess,
+}
+
+/// A session about to be stored.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub session_id: SessionId,
+    pub request_type: RequestType,
+    pub invitation_url: String,
+    pub out_of_band_id: OutOfBandId,
+    pub invitation_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session with the fields matching needs beyond what clients see.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRecord {
+    #[sqlx(flatten)]
+    pub view: SessionView,
+    pub invitation_id: Option<String>,
+}
+
+/// A compare-and-set status change: applied only if the session is still at
+/// `from`, so concurrent writers (or nodes) cannot move a session backwards.
+#[derive(Clone, Debug)]
+pub struct StatusChange {
+    pub session_id: SessionId,
+    pub from: ConnectionStatus,
+    pub to: ConnectionStatus,
+    pub connection_id: Option<ConnectionId>,
+    pub their_label: Option<String>,
+    pub their_did: Option<String>,
+    pub matched_by: Option<MatchRule>,
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &NewSession) -> StoreResult<()>;
+    async fn session(&self, id: &SessionId) -> StoreResult<Option<SessionView>>;
+    async fn session_by_connection(&self, id: &ConnectionId) -> StoreResult<Option<SessionRecord>>;
+    /// Sessions whose invitation has one of these ids (out-of-band record id
+    /// or invitation message id), newest first.
+    async fn sessions_by_invitation(&self, ids: &[String]) -> StoreResult<Vec<SessionRecord>>;
+    /// The newest session still waiting for a scan and not yet linked.
+    async fn newest_waiting_session(&self) -> StoreResult<Option<SessionRecord>>;
+    /// Applies `change` if the session is still at `change.from`; `false`
+    /// when another writer got there first.
+    async fn apply_status(&self, change: &StatusChange) -> StoreResult<bool>;
+    /// Moves unscanned sessions past their expiry to `abandoned` and returns
+    /// them.
+    async fn abandon_expired(&self, now: DateTime<Utc>) -> StoreResult<Vec<SessionView>>;
+}

@@ -1,0 +1,159 @@
+//! [`DeliveryStore`] on SQLite.
+
+use super::SqliteStore;
+use crate::store::*;
+use app::protocol::{DeliveryStatus, SessionId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// Inserts one delivery unless its key is known.
+async fn insert(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<Recorded> {
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id",
+    )
+    .bind(d.provider)
+    .bind(&d.delivery_key)
+    .bind(&d.topic)
+    .bind(&d.body)
+    .bind(DeliveryStatus::Pending)
+    .bind(d.received_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id,)) = inserted {
+        return Ok(Recorded::New(id));
+    }
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM webhook_deliveries WHERE provider = ? AND delivery_key = ?")
+        .bind(d.provider)
+        .bind(&d.delivery_key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Recorded::Duplicate(id))
+}
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<Recorded> {
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut conn, d).await
+    }
+
+    async fn record_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<Recorded>> {
+        let mut tx = self.pool.begin().await?;
+        let mut recorded = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            recorded.push(insert(&mut tx, d).await?);
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn requeue_unmatched(&self, provider: &str, key_prefix: &str) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE webhook_deliveries SET status = ?1, next_attempt_at = NULL \
+             WHERE provider = ?2 AND status = ?3 AND substr(delivery_key, 1, length(?4)) = ?4 RETURNING id",
+        )
+        .bind(DeliveryStatus::Pending)
+        .bind(provider)
+        .bind(DeliveryStatus::Unmatched)
+        .bind(key_prefix)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn delivery(&self, id: i64) -> StoreResult<Option<StoredDelivery>> {
+        sqlx::query_as("SELECT id, provider, topic, body, status, attempts FROM webhook_deliveries WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM webhook_deliveries WHERE status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) \
+             ORDER BY id LIMIT ?",
+        )
+        .bind(DeliveryStatus::Pending)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        session: Option<&SessionId>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = ?, session_id = ?, processed_at = ?, attempts = attempts + 1, \
+             last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+        )
+        .bind(status)
+        .bind(session)
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(retry_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats> {
+        let (total, processed, pending, unmatched, last24h): (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0), \
+             COALESCE(SUM(status = ?), 0), COALESCE(SUM(received_at >= ?), 0) \
+             FROM webhook_deliveries",
+        )
+        .bind(DeliveryStatus::Processed)
+        .bind(DeliveryStatus::Pending)
+        .bind(DeliveryStatus::Unmatched)
+        .bind(now - chrono::Duration::hours(24))
+        .fetch_one(&self.pool)
+        .await?;
+        let by_topic = sqlx::query_as::<_, (String, i64)>(
+            "SELECT topic, COUNT(*) FROM webhook_deliveries GROUP BY topic ORDER BY COUNT(*) DESC, topic",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(topic, count)| TopicCount { topic, count })
+        .collect();
+        let (legacy_guesses,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM connection_sessions WHERE matched_by = ?")
+            .bind(MatchRule::LegacyGuess)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses })
+    }
+
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>> {
+        sqlx::query_as(
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at \
+             FROM webhook_deliveries \
+             WHERE (?1 IS NULL OR topic = ?1 OR topic LIKE ?1 || '.%') AND (?2 IS NULL OR status = ?2) \
+             ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(&filter.topic)
+        .bind(filter.status)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+}

@@ -1,0 +1,73 @@
+//! The loop every live socket runs: forward queued frames, answer the
+//! client's messages, ping, and notice a dead peer.
+//!
+//! The server pings every [`PING_EVERY`] and drops a peer silent for
+//! [`DEAD_AFTER`] (browsers answer pings on their own). When the hub closes
+//! the socket's queue, the socket is closed with "going away" at shutdown or
+//! "try again" when it fell behind, and its page reconnects and resyncs.
+
+use crate::hub::{Frame, Hub};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
+use serde::Serialize;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+const PING_EVERY: Duration = Duration::from_secs(20);
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Clients only ever send small control messages.
+pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
+
+/// A JSON text message.
+pub fn text(message: &impl Serialize) -> Message {
+    Message::Text(Utf8Bytes::from(serde_json::to_string(message).expect("messages serialise")))
+}
+
+/// Sends a close frame and ends the socket.
+pub async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+}
+
+/// Runs `socket` until either side ends it. `on_text` answers each text
+/// message the client sends.
+pub async fn pump(
+    mut socket: WebSocket,
+    mut queue: mpsc::Receiver<Frame>,
+    hub: &Hub,
+    mut on_text: impl FnMut(&str) -> Message,
+) {
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = queue.recv() => match frame {
+                Some(frame) => {
+                    if socket.send(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                None if hub.is_closing() => return close(socket, close_code::AWAY, "Server restarting").await,
+                None => return close(socket, close_code::AGAIN, "Too slow; reconnect").await,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(body))) => {
+                    last_heard = Instant::now();
+                    if socket.send(on_text(body.as_str())).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => last_heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > DEAD_AFTER {
+                    tracing::debug!("dropping a silent socket");
+                    return;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
