@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/register/connect") view=pages::ConnectPage/>
+                    <Route path=path!("/whatsapp") view=pages::WhatsAppPage/>
                 </Routes>
             </main>
         </Router>

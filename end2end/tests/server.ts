@@ -64,16 +64,22 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Runs `tidings simulate scan …` against `server` and waits for it. */
+/** Runs `tidings simulate scan …` against the server at `serverUrl`. */
 export function simulateScan(serverUrl: string, dataDir: string, args: string[]): Promise<string> {
-  const child = spawn(BIN!, ['simulate', 'scan', '--server', serverUrl, ...args], {
-    env: env(dataDir, {}),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return run(['simulate', 'scan', '--server', serverUrl, ...args], dataDir, {});
+}
+
+/** Runs `tidings simulate …` against `server` with its secrets. */
+export function simulate(server: Server, args: string[]): Promise<string> {
+  return run(['simulate', ...args], server.dataDir, { TIDINGS_URL: server.url });
+}
+
+function run(args: string[], dataDir: string, extra: Record<string, string>): Promise<string> {
+  const child = spawn(BIN!, args, { env: env(dataDir, extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`simulate failed (${code}): ${out}`))));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tidings ${args.join(' ')} failed (${code}): ${out}`))));
   });
 }

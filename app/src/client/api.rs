@@ -5,7 +5,7 @@ use crate::protocol::{CreateSessionRequest, CreatedSession, Envelope, RequestTyp
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 
-async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, String> {
+pub(super) async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, String> {
     if !response.ok() {
         let status = response.status();
         let reason = response
@@ -42,11 +42,15 @@ pub async fn fetch_session(id: &SessionId) -> Result<SessionView, String> {
     read(response).await
 }
 
-/// `ws(s)://<this host>/ws/connections?sessionId=…`
-pub fn ws_url(id: &SessionId) -> String {
+/// `ws(s)://<this host><path>`
+pub(super) fn ws_origin_url(path: &str) -> String {
     let location = web_sys::window().expect("a window").location();
     let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
-    let id = js_sys::encode_uri_component(id.as_str());
-    format!("{scheme}://{host}/ws/connections?sessionId={id}")
+    format!("{scheme}://{host}{path}")
+}
+
+/// `ws(s)://<this host>/ws/connections?sessionId=…`
+pub fn ws_url(id: &SessionId) -> String {
+    ws_origin_url(&format!("/ws/connections?sessionId={}", js_sys::encode_uri_component(id.as_str())))
 }

@@ -3,11 +3,13 @@
 //! ping, and stops for good when the server refuses the subscription (close
 //! code 1008) or when its owner drops the handle.
 //!
-//! It carries no state of its own: every (re)connect starts with the server's
-//! `connected` message, which holds the current state, so a page that was
-//! offline while something changed catches up at once.
+//! It carries no state of its own: every (re)connect starts over (the
+//! greeting is sent again, and the server's first answer marks the link
+//! live), so a page re-reads the current state at that moment and catches up
+//! on whatever changed while it was offline.
 
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::protocol::{ClientMessage, ServerMessage, WaServerMessage};
+use serde::de::DeserializeOwned;
 use futures::channel::oneshot;
 use futures::future::Fuse;
 use futures::{select, FutureExt, SinkExt, StreamExt};
@@ -59,6 +61,23 @@ const BACKOFF_CAP_MS: f64 = 10_000.0;
 /// WebSocket close code for a refused subscription (policy violation).
 const CLOSE_POLICY: u16 = 1008;
 
+/// A protocol a live socket speaks: which server message means "caught up".
+pub trait LiveMessage: DeserializeOwned + 'static {
+    fn is_ready(&self) -> bool;
+}
+
+impl LiveMessage for ServerMessage {
+    fn is_ready(&self) -> bool {
+        matches!(self, ServerMessage::Connected { .. })
+    }
+}
+
+impl LiveMessage for WaServerMessage {
+    fn is_ready(&self) -> bool {
+        matches!(self, WaServerMessage::Registered { .. })
+    }
+}
+
 /// Owns the background task; dropping it closes the socket.
 pub struct LiveSocket {
     stop: Option<oneshot::Sender<()>>,
@@ -72,15 +91,23 @@ impl Drop for LiveSocket {
     }
 }
 
-/// Opens `url` and keeps it open until the returned handle is dropped.
-pub fn open_live_socket(
+/// Opens `url`, sends `greeting` on every (re)connect, and keeps it open
+/// until the returned handle is dropped.
+pub fn open_live_socket<M: LiveMessage>(
     url: String,
-    on_message: impl Fn(ServerMessage) + 'static,
+    greeting: Option<String>,
+    on_message: impl Fn(M) + 'static,
     on_link: impl Fn(LinkState) + 'static,
 ) -> LiveSocket {
     let (stop_tx, stop_rx) = oneshot::channel();
-    leptos::task::spawn_local(run(url, on_message, on_link, stop_rx));
+    let target = Target { url, greeting };
+    leptos::task::spawn_local(run(target, on_message, on_link, stop_rx));
     LiveSocket { stop: Some(stop_tx) }
+}
+
+struct Target {
+    url: String,
+    greeting: Option<String>,
 }
 
 enum Outcome {
@@ -89,9 +116,9 @@ enum Outcome {
     Dropped { was_live: bool },
 }
 
-async fn run(
-    url: String,
-    on_message: impl Fn(ServerMessage),
+async fn run<M: LiveMessage>(
+    target: Target,
+    on_message: impl Fn(M),
     on_link: impl Fn(LinkState),
     stop: oneshot::Receiver<()>,
 ) {
@@ -99,7 +126,7 @@ async fn run(
     let mut attempt: i32 = 0;
     on_link(LinkState::Connecting);
     loop {
-        match connect_once(&url, &on_message, &on_link, &mut stop).await {
+        match connect_once(&target, &on_message, &on_link, &mut stop).await {
             Outcome::Stopped => return,
             Outcome::Refused => return on_link(LinkState::Refused),
             Outcome::Dropped { was_live } => {
@@ -125,16 +152,21 @@ fn backoff_ms(attempt: i32) -> u32 {
     (bound * (0.5 + js_sys::Math::random() / 2.0)) as u32
 }
 
-async fn connect_once(
-    url: &str,
-    on_message: &impl Fn(ServerMessage),
+async fn connect_once<M: LiveMessage>(
+    target: &Target,
+    on_message: &impl Fn(M),
     on_link: &impl Fn(LinkState),
     mut stop: &mut Fuse<oneshot::Receiver<()>>,
 ) -> Outcome {
-    let Ok(socket) = WebSocket::open(url) else {
+    let Ok(socket) = WebSocket::open(&target.url) else {
         return Outcome::Dropped { was_live: false };
     };
     let (mut tx, mut rx) = socket.split();
+    if let Some(greeting) = &target.greeting {
+        if tx.send(Message::Text(greeting.clone())).await.is_err() {
+            return Outcome::Dropped { was_live: false };
+        }
+    }
     let ping = serde_json::to_string(&ClientMessage::Ping).expect("ping serialises");
     let mut last_heard = js_sys::Date::now();
     let mut was_live = false;
@@ -144,9 +176,9 @@ async fn connect_once(
             msg = rx.next().fuse() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     last_heard = js_sys::Date::now();
-                    match serde_json::from_str::<ServerMessage>(&text) {
+                    match serde_json::from_str::<M>(&text) {
                         Ok(msg) => {
-                            if matches!(msg, ServerMessage::Connected { .. }) {
+                            if msg.is_ready() {
                                 was_live = true;
                                 on_link(LinkState::Live);
                             }

@@ -4,6 +4,8 @@
 
 mod api;
 mod live_socket;
+mod whatsapp_api;
 
 pub use api::{create_session, fetch_session, ws_url};
-pub use live_socket::{open_live_socket, LinkState, LiveSocket};
+pub use live_socket::{open_live_socket, LinkState, LiveMessage, LiveSocket};
+pub use whatsapp_api::{list_incoming, list_messages, send_template, ws_whatsapp_url};

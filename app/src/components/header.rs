@@ -12,6 +12,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav class="nav">
                 <a href="/register/connect">"Connect wallet"</a>
+                <a href="/whatsapp">"WhatsApp"</a>
             </nav>
         </header>
     }

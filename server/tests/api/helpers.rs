@@ -17,6 +17,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const SECRET: &str = "test-webhook-secret";
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
 /// Upper bound on waiting for something that should happen; not a delay.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -41,6 +43,10 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         ("TIDINGS_DATA_DIR".into(), dir.path().display().to_string()),
         ("WEBHOOK_SECRET".into(), SECRET.into()),
         ("RETRY_INTERVAL_SECS".into(), "0.2".into()),
+        ("WHATSAPP_APP_SECRET".into(), APP_SECRET.into()),
+        ("WHATSAPP_WEBHOOK_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
+        // Statuses come only from the test unless a test turns this on.
+        ("WHATSAPP_SIMULATOR_AUTO".into(), "false".into()),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -125,7 +131,11 @@ impl TestApp {
     }
 
     pub async fn socket(&self, query: &str) -> Socket {
-        let url = format!("{}/ws/connections{query}", self.base.replacen("http", "ws", 1));
+        self.socket_at(&format!("/ws/connections{query}")).await
+    }
+
+    pub async fn socket_at(&self, path: &str) -> Socket {
+        let url = format!("{}{path}", self.base.replacen("http", "ws", 1));
         tokio_tungstenite::connect_async(url).await.expect("socket opens").0
     }
 

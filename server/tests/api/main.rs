@@ -5,3 +5,5 @@ mod connect_flow;
 mod helpers;
 mod intake;
 mod lifecycle;
+mod wa_helpers;
+mod whatsapp;

@@ -1,0 +1,39 @@
+//! The WhatsApp page's calls to the JSON API.
+
+use super::api::{read, ws_origin_url};
+use crate::protocol::{CollegeId, IncomingMessage, OutgoingMessage};
+use gloo_net::http::Request;
+use serde_json::json;
+
+pub async fn list_messages(college: &CollegeId) -> Result<Vec<OutgoingMessage>, String> {
+    let response = Request::get("/api/whatsapp/messages")
+        .query([("collegeId", college.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    read(response).await
+}
+
+pub async fn list_incoming(college: &CollegeId) -> Result<Vec<IncomingMessage>, String> {
+    let response = Request::get("/api/whatsapp/incoming")
+        .query([("collegeId", college.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    read(response).await
+}
+
+pub async fn send_template(college: &CollegeId, to: &str, template: &str) -> Result<OutgoingMessage, String> {
+    let body = json!({ "collegeId": college, "to": to, "template": template });
+    let response = Request::post("/api/whatsapp/send")
+        .json(&body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    read(response).await
+}
+
+pub fn ws_whatsapp_url() -> String {
+    ws_origin_url("/ws/whatsapp")
+}
