@@ -8,6 +8,7 @@
 //! The server renders every page ([`shell`]); the `frontend` crate hydrates
 //! it in the browser.
 
+mod auth;
 pub mod client;
 mod components;
 mod pages;
@@ -40,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    auth::provide_auth();
     // Marks the page interactive once hydrated (effects run only in the
     // browser), so tests and scripts know when clicks take effect.
     Effect::new(|_| {
@@ -57,6 +59,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/register/connect") view=pages::ConnectPage/>
                     <Route path=path!("/whatsapp") view=pages::WhatsAppPage/>
+                    <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/settings") view=pages::SettingsPage/>
+                    <Route path=path!("/activity") view=pages::ActivityPage/>
                 </Routes>
             </main>
         </Router>

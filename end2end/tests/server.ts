@@ -9,6 +9,7 @@ import path from 'node:path';
 const BIN = process.env.TIDINGS_BIN;
 const SITE_ROOT = process.env.LEPTOS_SITE_ROOT;
 export const SECRET = 'e2e-webhook-secret';
+export const ADMIN = { email: 'admin@e2e.test', password: 'e2e-admin-password' };
 
 export interface Server {
   url: string;
@@ -30,6 +31,8 @@ function env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv 
     LEPTOS_SITE_PKG_DIR: 'pkg',
     TIDINGS_DATA_DIR: dataDir,
     WEBHOOK_SECRET: SECRET,
+    TIDINGS_ADMIN_EMAIL: ADMIN.email,
+    TIDINGS_ADMIN_PASSWORD: ADMIN.password,
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
     ...extra,
   };
@@ -82,4 +85,19 @@ function run(args: string[], dataDir: string, extra: Record<string, string>): Pr
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tidings ${args.join(' ')} failed (${code}): ${out}`))));
   });
+}
+
+/** Runs `tidings admin …` on the server's database; returns what it printed. */
+export function admin(server: Server, args: string[]): Promise<string> {
+  return run(['admin', ...args], server.dataDir, {});
+}
+
+/** Signs `page` in through the login page and waits for the next page. */
+export async function signIn(page: import('@playwright/test').Page, server: Server, user = ADMIN, next = '/whatsapp') {
+  await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === next.split('?')[0]);
 }

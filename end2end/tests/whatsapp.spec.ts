@@ -1,6 +1,6 @@
 // Staff watch WhatsApp template messages tick live on /whatsapp.
 import { test, expect, Page } from '@playwright/test';
-import { startServer, simulate, Server } from './server';
+import { startServer, simulate, signIn, admin, Server } from './server';
 
 let server: Server | undefined;
 test.afterEach(async () => {
@@ -8,9 +8,8 @@ test.afterEach(async () => {
   server = undefined;
 });
 
-async function open(page: Page, url: string, college = '1') {
-  await page.goto(`${url}/whatsapp?college=${college}`);
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+async function open(page: Page, server: Server, user?: { email: string; password: string }) {
+  await signIn(page, server, user);
   await expect(page.locator('.live')).toHaveAttribute('data-link', 'live');
 }
 
@@ -27,7 +26,7 @@ const row = (page: Page, wamid: string) => page.locator(`tr.message[data-wamid="
 test('a template goes from the clock to blue ticks without reloading', async ({ page }) => {
   // Statuses come only from `simulate`, one at a time.
   server = await startServer({ env: { WHATSAPP_SIMULATOR_AUTO: 'false' } });
-  await open(page, server.url);
+  await open(page, server);
   let loads = 0;
   page.on('load', () => loads++);
 
@@ -44,7 +43,7 @@ test('a template goes from the clock to blue ticks without reloading', async ({ 
 
 test('a failed message shows its reason and the analytics change', async ({ page }) => {
   server = await startServer({ env: { WHATSAPP_SIMULATOR_STEP_MS: '50' } });
-  await open(page, server.url);
+  await open(page, server);
   // Numbers ending in 49 fail with 131049 in the simulator; others are read.
   const ok = await send(page, '15551230002');
   await expect(row(page, ok).getByRole('img', { name: 'Read' })).toBeVisible();
@@ -59,9 +58,14 @@ test('a failed message shows its reason and the analytics change', async ({ page
 
 test('another college sees none of it, and a reply appears in the conversation', async ({ page, browser }) => {
   server = await startServer({ env: { WHATSAPP_SIMULATOR_AUTO: 'false' } });
-  await open(page, server.url, '1');
+  await open(page, server);
+  // Another college and its staff member, set up from the shell.
+  const tenant = (await admin(server, ['create-tenant', '--name', 'Other College'])).trim();
+  const otherUser = { email: 'staff@other.test', password: 'other-password-1' };
+  await admin(server, ['create-user', '--email', otherUser.email, '--tenant', tenant, '--password', otherUser.password]);
   const other = await browser.newPage();
-  await open(other, server.url, '2');
+  await open(other, server, otherUser);
+  await expect(other.locator('.tenant-picker')).toHaveText('Other College');
 
   const wamid = await send(page, '15551230005');
   await simulate(server, ['whatsapp', 'reply', '--from', '15551230005', '--text', 'Is the form due Friday?', '--name', 'Ada']);

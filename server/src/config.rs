@@ -77,6 +77,12 @@ pub struct Settings {
     /// The label a wallet shows for this organisation.
     pub organization_label: String,
     pub whatsapp: WhatsAppSettings,
+    /// The first admin (`TIDINGS_ADMIN_EMAIL`, `TIDINGS_ADMIN_PASSWORD`).
+    pub admin: Option<(String, SecretString)>,
+    /// The first tenant's name.
+    pub first_tenant_name: String,
+    /// Signs channel tokens (`TIDINGS_SECRET_KEY`).
+    pub channel_key: SecretString,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -152,6 +158,15 @@ impl Settings {
             out_of_band_id: first(lookup, &["LEGACY_OUT_OF_BAND_ID"]).unwrap_or_else(|| "legacy-multi-use".into()),
             url,
         });
+        let admin = match (first(lookup, &["TIDINGS_ADMIN_EMAIL"]), first(lookup, &["TIDINGS_ADMIN_PASSWORD"])) {
+            (Some(email), Some(password)) => Some((email, password.into())),
+            (None, None) => None,
+            _ => anyhow::bail!("set both TIDINGS_ADMIN_EMAIL and TIDINGS_ADMIN_PASSWORD, or neither"),
+        };
+        let channel_key = match first(lookup, &["TIDINGS_SECRET_KEY"]) {
+            Some(key) => key.into(),
+            None => local_secret(&data_dir, "secret-key")?,
+        };
         Ok(Self {
             data_dir,
             database_url,
@@ -168,6 +183,9 @@ impl Settings {
                 .unwrap_or(256 * 1024),
             organization_label: first(lookup, &["ORGANIZATION_LABEL"]).unwrap_or_else(|| "Tidings University".into()),
             whatsapp,
+            admin,
+            first_tenant_name: first(lookup, &["TIDINGS_FIRST_TENANT"]).unwrap_or_else(|| "Demo College".into()),
+            channel_key,
         })
     }
 }
@@ -187,7 +205,7 @@ pub fn local_secret(data_dir: &Path, name: &str) -> anyhow::Result<SecretString>
     Ok(SecretString::from(secret))
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -14,7 +14,11 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
     NotFound(&'static str),
+    #[error("too many attempts; try again in a minute")]
+    TooManyRequests,
     #[error("payload too large: the limit is {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the wallet platform is unavailable")]
@@ -34,7 +38,9 @@ impl IntoResponse for ApiError {
         let status = match &self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Platform(err) => {
                 tracing::error!(error = %err, "wallet platform call failed");

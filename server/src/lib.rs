@@ -15,7 +15,9 @@
 //! [`Application`] wires it all from [`config::Settings`]; `main.rs` only
 //! parses the command line.
 
+pub mod accounts;
 pub mod api;
+pub mod auth;
 pub mod bus;
 pub mod cli;
 pub mod config;
@@ -77,6 +79,8 @@ pub struct Application {
     state: AppState,
     simulators: routes::Simulators,
     wake_rx: mpsc::UnboundedReceiver<i64>,
+    /// Set when this start created the first admin.
+    pub first_admin: Option<auth::bootstrap::Created>,
 }
 
 impl Application {
@@ -86,6 +90,8 @@ impl Application {
         let listener = TcpListener::bind(leptos_options.site_addr).await?;
         let local = listener.local_addr()?;
         let store = store::connect(&settings.database_url).await?;
+        let first_admin = auth::bootstrap::first_run(store.as_ref(), &settings).await?;
+        let auth = Arc::new(auth::AuthKit::new(settings.channel_key.clone()).await?);
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
@@ -97,11 +103,12 @@ impl Application {
             hub: Hub::default(),
             issuer,
             sender,
+            auth,
             deliveries: wake_tx,
             leptos_options,
         };
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
-        Ok(Self { listener, state, simulators, wake_rx })
+        Ok(Self { listener, state, simulators, wake_rx, first_admin })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -116,7 +123,7 @@ impl Application {
     /// reconnect elsewhere or later) and drains for at most
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, state, simulators, wake_rx } = self;
+        let Self { listener, state, simulators, wake_rx, .. } = self;
         let processor = Processor {
             store: state.store.clone(),
             bus: state.bus.clone(),
@@ -130,7 +137,8 @@ impl Application {
         let hub = state.hub.clone();
         let router = routes::router(state, simulators);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             hub.shutdown();
             let _ = stopping_tx.send(());

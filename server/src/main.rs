@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Simulate(command) => tidings::cli::simulate::run(command, &settings).await,
+        Command::Admin(command) => tidings::cli::admin::run(command, &settings).await,
     }
 }
 
@@ -22,6 +23,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings, leptos_options).await?;
     let url = format!("http://{}", app.local_addr());
     tracing::info!(%url, "Tidings is listening");
+    if let Some(admin) = &app.first_admin {
+        match &admin.password_file {
+            Some(path) => println!("Sign in at {url}/login as {} (password in {})", admin.email, path.display()),
+            None => println!("Sign in at {url}/login as {}", admin.email),
+        }
+    }
     println!("Tidings is running at {url} (the connect page: {url}/register/connect)");
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(())

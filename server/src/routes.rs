@@ -4,7 +4,7 @@
 use crate::graph::simulator::{self as graph_simulator, GraphSimulator};
 use crate::platform::simulator::{self, Simulator};
 use crate::state::AppState;
-use crate::{api, intake, ws};
+use crate::{api, auth, intake, ws};
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -30,6 +30,15 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     let api = Router::new()
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
+        .route("/api/auth/login", post(auth::login::login))
+        .route("/api/auth/logout", post(auth::login::logout))
+        .route("/api/auth/me", get(auth::login::current))
+        .route("/api/realtime/token", post(auth::login::realtime_token))
+        .route("/api/tenants", get(api::tenants::list).post(api::tenants::create))
+        .route("/api/tenants/{tenant}/members", get(api::tenants::members).post(api::tenants::add_member))
+        .route("/api/tenants/{tenant}/api-keys", get(api::tenants::api_keys).post(api::tenants::create_api_key))
+        .route("/api/tenants/{tenant}/api-keys/{key}", axum::routing::delete(api::tenants::revoke_api_key))
+        .route("/api/tenants/{tenant}/activity", get(api::tenants::activity))
         .route("/api/admin/webhook-stats", get(api::stats::show))
         .route("/api/admin/webhook-deliveries", get(api::deliveries::list))
         .route("/api/whatsapp/messages", get(api::whatsapp::list_messages).post(api::whatsapp::register_message))

@@ -1,6 +1,7 @@
 //! The one application state, built in [`crate::Application::build`] and
 //! handed to axum and to Leptos' context. Nothing is global.
 
+use crate::auth::AuthKit;
 use crate::bus::Bus;
 use crate::config::Settings;
 use crate::hub::Hub;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub hub: Hub,
     pub issuer: Arc<dyn InvitationIssuer>,
     pub sender: Arc<dyn MessageSender>,
+    pub auth: Arc<AuthKit>,
     /// Wakes the delivery worker as soon as a webhook is stored.
     pub deliveries: mpsc::UnboundedSender<i64>,
     pub leptos_options: LeptosOptions,

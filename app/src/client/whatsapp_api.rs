@@ -1,6 +1,7 @@
 //! The WhatsApp page's calls to the JSON API.
 
 use super::api::{read, ws_origin_url};
+use super::auth_api::guarded;
 use crate::protocol::{CollegeId, IncomingMessage, OutgoingMessage};
 use gloo_net::http::Request;
 use serde_json::json;
@@ -25,7 +26,7 @@ pub async fn list_incoming(college: &CollegeId) -> Result<Vec<IncomingMessage>, 
 
 pub async fn send_template(college: &CollegeId, to: &str, template: &str) -> Result<OutgoingMessage, String> {
     let body = json!({ "collegeId": college, "to": to, "template": template });
-    let response = Request::post("/api/whatsapp/send")
+    let response = guarded(Request::post("/api/whatsapp/send"))
         .json(&body)
         .map_err(|e| e.to_string())?
         .send()

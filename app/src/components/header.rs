@@ -1,9 +1,23 @@
-//! The top bar every page shows.
+//! The top bar every page shows, with the signed-in user and sign-out.
 
+use crate::auth::use_auth;
+use crate::client;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = client::logout().await;
+            auth.me.set(None);
+            navigate("/login", Default::default());
+        });
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -13,6 +27,17 @@ pub fn Header() -> impl IntoView {
             <nav class="nav">
                 <a href="/register/connect">"Connect wallet"</a>
                 <a href="/whatsapp">"WhatsApp"</a>
+                <Show when=move || auth.me.with(Option::is_some)>
+                    <a href="/settings">"Settings"</a>
+                    <a href="/activity">"Activity"</a>
+                </Show>
+                <Show
+                    when=move || auth.me.with(Option::is_some)
+                    fallback=|| view! { <a href="/login">"Sign in"</a> }
+                >
+                    <span class="who">{move || auth.me.with(|m| m.as_ref().map(|m| m.email.clone()))}</span>
+                    <button class="button small" on:click=sign_out.clone()>"Sign out"</button>
+                </Show>
             </nav>
         </header>
     }

@@ -1,9 +1,15 @@
 //! One module per route.
 
+mod activity;
 mod connect;
 mod home;
+mod login;
+mod settings;
 mod whatsapp;
 
+pub use activity::ActivityPage;
 pub use connect::ConnectPage;
+pub use login::LoginPage;
+pub use settings::SettingsPage;
 pub use home::{Home, NotFound};
 pub use whatsapp::WhatsAppPage;

@@ -2,6 +2,7 @@
 //! the WASM client compile this module, and the database stores these enums,
 //! so the three can never disagree about a name.
 
+mod accounts;
 mod ids;
 mod messages;
 mod status;
@@ -12,4 +13,7 @@ pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
 pub use whatsapp::{
     CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
+};
+pub use accounts::{
+    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, Me, MemberView, Role, TenantId, TenantMembership,
 };

@@ -1,6 +1,7 @@
 //! `GET /api/admin/webhook-deliveries`: the delivery log, including topics
 //! no page uses yet (credentials, proofs), so operators can inspect them.
 
+use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{DeliveryFilter, DeliverySummary};
@@ -21,8 +22,10 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
+    staff: Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<DeliverySummary>>, ApiError> {
+    staff.operator()?;
     let filter = DeliveryFilter {
         topic: query.topic.filter(|t| !t.is_empty()),
         status: query.status,

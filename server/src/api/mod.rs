@@ -3,4 +3,5 @@
 pub mod deliveries;
 pub mod sessions;
 pub mod stats;
+pub mod tenants;
 pub mod whatsapp;

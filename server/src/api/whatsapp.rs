@@ -4,6 +4,7 @@
 //! college's messages and replies, `POST /api/whatsapp/send` sends a
 //! template through the Graph API.
 
+use crate::auth::Principal;
 use crate::bus::Event;
 use crate::error::ApiError;
 use crate::intake::whatsapp as wa_intake;
@@ -24,23 +25,27 @@ pub struct CollegeQuery {
     college_id: Option<CollegeId>,
 }
 
-fn college(query: CollegeQuery) -> Result<CollegeId, ApiError> {
-    query.college_id.filter(|c| !c.as_str().is_empty()).ok_or(ApiError::BadRequest("collegeId is required".into()))
+/// The college asked for, if the caller may see it (404 otherwise).
+fn college(principal: &Principal, college: Option<CollegeId>) -> Result<CollegeId, ApiError> {
+    let college = college.filter(|c| !c.as_str().is_empty()).ok_or(ApiError::BadRequest("collegeId is required".into()))?;
+    Ok(principal.tenant(&college)?.into())
 }
 
 pub async fn list_messages(
     State(state): State<AppState>,
+    principal: Principal,
     Query(query): Query<CollegeQuery>,
 ) -> Result<Json<Envelope<Vec<OutgoingMessage>>>, ApiError> {
-    let college = college(query)?;
+    let college = college(&principal, query.college_id)?;
     Ok(Json(Envelope::ok(state.store.list_outgoing(&college, LIST_LIMIT).await?)))
 }
 
 pub async fn list_incoming(
     State(state): State<AppState>,
+    principal: Principal,
     Query(query): Query<CollegeQuery>,
 ) -> Result<Json<Envelope<Vec<IncomingMessage>>>, ApiError> {
-    let college = college(query)?;
+    let college = college(&principal, query.college_id)?;
     Ok(Json(Envelope::ok(state.store.list_incoming(&college, LIST_LIMIT).await?)))
 }
 
@@ -57,13 +62,15 @@ pub struct RegisterRequest {
 /// Registers a message sent by another system, so its statuses show here.
 pub async fn register_message(
     State(state): State<AppState>,
+    principal: Principal,
     Json(req): Json<RegisterRequest>,
 ) -> Result<Json<Envelope<OutgoingMessage>>, ApiError> {
+    let college_id = college(&principal, Some(req.college_id))?;
     if req.whatsapp_message_id.trim().is_empty() {
         return Err(ApiError::BadRequest("whatsappMessageId is required".into()));
     }
     let message = NewOutgoing {
-        college_id: req.college_id,
+        college_id,
         to: req.to,
         template: req.template,
         wamid: req.whatsapp_message_id,
@@ -87,7 +94,12 @@ fn default_language() -> String {
 }
 
 /// Sends a template and tracks it from the clock onwards.
-pub async fn send(State(state): State<AppState>, Json(req): Json<SendRequest>) -> Result<Json<Envelope<OutgoingMessage>>, ApiError> {
+pub async fn send(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<SendRequest>,
+) -> Result<Json<Envelope<OutgoingMessage>>, ApiError> {
+    let college_id = college(&principal, Some(req.college_id))?;
     let to: String = req.to.chars().filter(char::is_ascii_digit).collect();
     if to.is_empty() || req.template.trim().is_empty() {
         return Err(ApiError::BadRequest("`to` (a phone number) and `template` are required".into()));
@@ -98,7 +110,7 @@ pub async fn send(State(state): State<AppState>, Json(req): Json<SendRequest>) -
         .await
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let message = NewOutgoing {
-        college_id: req.college_id,
+        college_id,
         to,
         template: Some(req.template.trim().to_owned()),
         wamid,

@@ -1,5 +1,6 @@
 //! The command line: `tidings` (serve, the default) and `tidings simulate …`.
 
+pub mod admin;
 pub mod simulate;
 pub mod simulate_whatsapp;
 
@@ -16,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app (the default). Address from LEPTOS_SITE_ADDR.
     Serve,
+    /// Set up tenants, staff and API keys.
+    #[command(subcommand)]
+    Admin(admin::Admin),
     /// Play a provider against a running server.
     #[command(subcommand)]
     Simulate(simulate::Simulate),

@@ -3,11 +3,13 @@
 //! `DATABASE_URL`, in [`connect`]. One trait per area; [`Store`] is all of
 //! them.
 
+mod accounts;
 mod deliveries;
 mod sessions;
 mod sqlite;
 mod whatsapp;
 
+pub use accounts::*;
 pub use deliveries::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
@@ -18,9 +20,9 @@ use std::sync::Arc;
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

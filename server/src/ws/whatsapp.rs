@@ -4,43 +4,75 @@
 //! outgoing message of that college and an `incoming_message` per reply.
 //! After `registered`, a page reads the current list over REST: subscribing
 //! first means no change slips between the two.
+//!
+//! Each `register` is authorised here: by the session cookie sent on the
+//! upgrade (the staff member's tenants), or by a channel token for
+//! `college:<id>` in the message. A refused one gets a typed error, is
+//! logged, and leaves the socket usable for its other channels.
 
 use super::pump::{self, text};
+use crate::auth::{channel_token, Staff};
 use crate::hub::{Channel, Registration};
 use crate::state::AppState;
-use app::protocol::{CollegeId, WaClientMessage, WaServerMessage};
+use crate::store::Activity;
+use app::protocol::{ActivityKind, CollegeId, WaClientMessage, WaServerMessage};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.max_message_size(pump::MAX_CLIENT_MESSAGE).on_upgrade(move |socket| serve(socket, state))
+pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
+    let staff = match Staff::from_cookie(&headers, &state).await {
+        Ok(staff) => staff,
+        Err(err) => return err.into_response(),
+    };
+    ws.max_message_size(pump::MAX_CLIENT_MESSAGE).on_upgrade(move |socket| serve(socket, staff, state))
 }
 
 /// Why a subscription was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    #[error("not allowed to watch college {0}")]
+    #[error("not allowed to watch college {0}: sign in or send a channel token")]
     Forbidden(CollegeId),
+    #[error("channel token refused: {0}")]
+    Token(#[from] channel_token::TokenError),
 }
 
-/// Whether this socket may watch `college`. Every college is open until
-/// staff accounts exist; then the session cookie sent on the upgrade or the
-/// signed channel token in `register` decides, here and nowhere else.
-fn authorize(college: &CollegeId, _token: Option<&str>) -> Result<(), Refusal> {
-    let _ = college;
-    Ok(())
+/// Whether this socket may watch `college`: the signed-in staff member is a
+/// member of it, or the token is a valid one for its channel.
+fn authorize(state: &AppState, staff: Option<&Staff>, college: &CollegeId, token: Option<&str>) -> Result<(), Refusal> {
+    let tenant = college.tenant().ok_or_else(|| Refusal::Forbidden(college.clone()))?;
+    if staff.is_some_and(|s| s.role_in(tenant).is_some()) {
+        return Ok(());
+    }
+    let token = token.ok_or_else(|| Refusal::Forbidden(college.clone()))?;
+    let claims = channel_token::verify(token, &state.auth.channel_key, Utc::now())?;
+    if claims.channel == format!("college:{tenant}") { Ok(()) } else { Err(Refusal::Forbidden(college.clone())) }
 }
 
-async fn serve(socket: WebSocket, state: AppState) {
+async fn serve(socket: WebSocket, staff: Option<Staff>, state: AppState) {
     let (registration, queue) = state.hub.register();
-    pump::pump(socket, queue, &state.hub, |body| handle(&registration, body)).await;
+    let hub = state.hub.clone();
+    pump::pump(socket, queue, &hub, |body| handle(&state, staff.as_ref(), &registration, body)).await;
 }
 
-fn handle(registration: &Registration, body: &str) -> Message {
+/// Records a refused subscription in the tenant's activity log.
+fn log_refusal(state: &AppState, staff: Option<&Staff>, college: &CollegeId, refusal: &Refusal) {
+    let Some(tenant) = college.tenant() else { return };
+    let store = state.store.clone();
+    let actor = staff.map(|s| s.email.clone());
+    let detail = format!("socket refused for college {college}: {refusal}");
+    tokio::spawn(async move {
+        let activity = Activity { tenant: Some(tenant), actor: actor.as_deref(), kind: ActivityKind::SubscriptionRefused, detail };
+        // Logged only if the tenant exists (the foreign key refuses others).
+        let _ = store.log_activity(&activity, Utc::now()).await;
+    });
+}
+
+fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, body: &str) -> Message {
     let reply = match serde_json::from_str::<WaClientMessage>(body) {
-        Ok(WaClientMessage::Register { college_id, token }) => match authorize(&college_id, token.as_deref()) {
+        Ok(WaClientMessage::Register { college_id, token }) => match authorize(state, staff, &college_id, token.as_deref()) {
             Ok(()) => {
                 registration.subscribe(Channel::College(college_id.clone()));
                 tracing::debug!(college = %college_id, "socket registered");
@@ -52,6 +84,7 @@ fn handle(registration: &Registration, body: &str) -> Message {
             }
             Err(refusal) => {
                 tracing::warn!(college = %college_id, %refusal, "subscription refused");
+                log_refusal(state, staff, &college_id, &refusal);
                 WaServerMessage::Error { message: refusal.to_string() }
             }
         },

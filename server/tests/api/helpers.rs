@@ -18,6 +18,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const SECRET: &str = "test-webhook-secret";
 pub const APP_SECRET: &str = "test-app-secret";
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 /// Upper bound on waiting for something that should happen; not a delay.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -30,6 +32,10 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The settings the server runs with (for the `admin` command).
+    pub settings: Settings,
+    /// The first admin's session.
+    pub admin: Option<Session>,
 }
 
 /// Starts a server with a fresh database and the given extra settings.
@@ -47,11 +53,14 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         ("WHATSAPP_WEBHOOK_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
         // Statuses come only from the test unless a test turns this on.
         ("WHATSAPP_SIMULATOR_AUTO".into(), "false".into()),
+        ("TIDINGS_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+        ("TIDINGS_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
     let settings = Settings::from_lookup(&move |k| vars.get(k).cloned()).expect("settings");
+    let admin_settings = settings.clone();
     let options = LeptosOptions::builder()
         .output_name("tidings")
         .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
@@ -62,7 +71,16 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    TestApp { base, http: reqwest::Client::new(), dir, stop, task }
+    let mut app = TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None };
+    app.admin = Some(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("the first admin signs in"));
+    app
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl TestApp {
@@ -76,6 +94,44 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Signs in; `None` if refused.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Option<Session> {
+        let response = self
+            .http
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        if response.status() != 200 {
+            return None;
+        }
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("tidings_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        Some(Session { cookie, csrf: body["data"]["csrfToken"].as_str().unwrap().to_owned() })
+    }
+
+    /// A request as `session` (cookie and CSRF token).
+    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("cookie", &session.cookie)
+            .header("x-csrf-token", &session.csrf)
+    }
+
+    /// A request as the first admin.
+    pub fn as_admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.as_user(self.admin.as_ref().expect("signed in"), method, path)
     }
 
     pub async fn create_session(&self) -> CreatedSession {
@@ -105,7 +161,7 @@ impl TestApp {
     }
 
     pub async fn stats(&self) -> Value {
-        self.http.get(self.url("/api/admin/webhook-stats")).send().await.unwrap().json().await.unwrap()
+        self.as_admin(reqwest::Method::GET, "/api/admin/webhook-stats").send().await.unwrap().json().await.unwrap()
     }
 
     /// Stats once the worker has processed every stored delivery.

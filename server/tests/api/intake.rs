@@ -116,14 +116,13 @@ async fn stats_count_deliveries_by_outcome_and_topic() {
     assert_eq!(count("connections.completed"), Some(1));
     assert_eq!(count("credentials.offer"), Some(1));
 
-    let listed: serde_json::Value =
-        app.http.get(app.url("/api/admin/webhook-deliveries?topic=credentials")).send().await.unwrap().json().await.unwrap();
+    let get = |path: &'static str| app.as_admin(reqwest::Method::GET, path).send();
+    let listed: serde_json::Value = get("/api/admin/webhook-deliveries?topic=credentials").await.unwrap().json().await.unwrap();
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["topic"], "credentials.offer");
     assert_eq!(listed[0]["status"], "processed");
-    let unmatched: serde_json::Value =
-        app.http.get(app.url("/api/admin/webhook-deliveries?status=unmatched")).send().await.unwrap().json().await.unwrap();
+    let unmatched: serde_json::Value = get("/api/admin/webhook-deliveries?status=unmatched").await.unwrap().json().await.unwrap();
     assert_eq!(unmatched.as_array().unwrap().len(), 1);
 }
 

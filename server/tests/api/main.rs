@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a temporary SQLite
 //! file, driven over real HTTP and WebSocket on loopback.
 
+mod auth;
 mod connect_flow;
 mod helpers;
 mod intake;

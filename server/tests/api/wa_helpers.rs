@@ -9,7 +9,41 @@ use tidings::graph::notifications;
 use tidings::intake::whatsapp::sign;
 use tokio_tungstenite::tungstenite::Message;
 
+/// A tenant (college) and an API key of its back end.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub id: i64,
+    pub key: String,
+}
+
+impl Tenant {
+    pub fn college(&self) -> String {
+        self.id.to_string()
+    }
+}
+
 impl TestApp {
+    /// The first tenant, with a fresh API key.
+    pub async fn first_tenant(&self) -> Tenant {
+        self.tenant_with_key(1).await
+    }
+
+    /// A new tenant administered by the first admin, with an API key.
+    pub async fn new_tenant(&self, name: &str) -> Tenant {
+        let response = self.as_admin(reqwest::Method::POST, "/api/tenants").json(&json!({"name": name})).send().await.unwrap();
+        assert_eq!(response.status(), 200, "create tenant");
+        let id = response.json::<Value>().await.unwrap()["data"]["tenantId"].as_i64().unwrap();
+        self.tenant_with_key(id).await
+    }
+
+    async fn tenant_with_key(&self, id: i64) -> Tenant {
+        let path = format!("/api/tenants/{id}/api-keys");
+        let response = self.as_admin(reqwest::Method::POST, &path).json(&json!({"name": "test back end"})).send().await.unwrap();
+        assert_eq!(response.status(), 200, "create API key");
+        let key = response.json::<Value>().await.unwrap()["data"]["secret"].as_str().unwrap().to_owned();
+        Tenant { id, key }
+    }
+
     /// Posts a WhatsApp notification, signed with the app secret.
     pub async fn post_whatsapp(&self, notification: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(notification).unwrap();
@@ -33,27 +67,44 @@ impl TestApp {
         assert_eq!(self.post_whatsapp(&n).await.status(), 200, "{status}");
     }
 
-    /// Registers a message sent elsewhere (seed 003's clients do this).
-    pub async fn register_message(&self, college: &str, wamid: &str) -> OutgoingMessage {
-        let body = json!({"collegeId": college, "to": "15551234567", "whatsappMessageId": wamid, "template": "hello_world"});
-        let response = self.http.post(self.url("/api/whatsapp/messages")).json(&body).send().await.unwrap();
+    /// Registers a message sent elsewhere (seed 003's clients do this,
+    /// with their API key).
+    pub async fn register_message(&self, tenant: &Tenant, wamid: &str) -> OutgoingMessage {
+        let body = json!({"collegeId": tenant.id, "to": "15551234567", "whatsappMessageId": wamid, "template": "hello_world"});
+        let response = self.http.post(self.url("/api/whatsapp/messages")).bearer_auth(&tenant.key).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 200);
         serde_json::from_value(response.json::<Value>().await.unwrap()["data"].clone()).unwrap()
     }
 
-    pub async fn messages(&self, college: &str) -> Vec<OutgoingMessage> {
-        let body: Value =
-            self.http.get(self.url("/api/whatsapp/messages")).query(&[("collegeId", college)]).send().await.unwrap().json().await.unwrap();
-        serde_json::from_value(body["data"].clone()).unwrap()
+    pub async fn messages(&self, tenant: &Tenant) -> Vec<OutgoingMessage> {
+        let response = self
+            .http
+            .get(self.url("/api/whatsapp/messages"))
+            .bearer_auth(&tenant.key)
+            .query(&[("collegeId", tenant.college())])
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_value(response.json::<Value>().await.unwrap()["data"].clone()).unwrap()
     }
 
-    /// A `/ws/whatsapp` socket registered for `college`.
-    pub async fn college_socket(&self, college: &str) -> Socket {
+    /// A channel token for `tenant`'s college, issued to its back end.
+    pub async fn channel_token(&self, tenant: &Tenant) -> String {
+        let body = json!({"channel": format!("college:{}", tenant.id)});
+        let response = self.http.post(self.url("/api/realtime/token")).bearer_auth(&tenant.key).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 200, "channel token");
+        response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A `/ws/whatsapp` socket registered for `tenant`'s college with a
+    /// channel token.
+    pub async fn college_socket(&self, tenant: &Tenant) -> Socket {
+        let token = self.channel_token(tenant).await;
         let mut socket = self.socket_at("/ws/whatsapp").await;
-        let register = json!({"type": "register", "collegeId": college}).to_string();
+        let register = json!({"type": "register", "collegeId": tenant.id, "token": token}).to_string();
         socket.send(Message::Text(register.into())).await.unwrap();
         match next_wa(&mut socket).await {
-            WaServerMessage::Registered { college_id, .. } => assert_eq!(college_id.as_str(), college),
+            WaServerMessage::Registered { college_id, .. } => assert_eq!(college_id.as_str(), tenant.college()),
             other => panic!("expected registered, got {other:?}"),
         }
         socket

@@ -46,24 +46,26 @@ async fn a_bad_signature_is_401_and_stores_nothing() {
 #[tokio::test]
 async fn a_status_reaches_its_college_and_no_other() {
     let app = spawn_app(&[]).await;
-    let mut mine = app.college_socket("1").await;
-    let mut theirs = app.college_socket("2").await;
-    app.register_message("1", "wamid.ONE").await;
-    app.register_message("2", "wamid.TWO").await;
+    let (one, two) = (app.first_tenant().await, app.new_tenant("Second College").await);
+    let mut mine = app.college_socket(&one).await;
+    let mut theirs = app.college_socket(&two).await;
+    app.register_message(&one, "wamid.ONE").await;
+    app.register_message(&two, "wamid.TWO").await;
     assert_eq!(next_update(&mut mine).await, ("wamid.ONE".into(), Pending));
     assert_eq!(next_update(&mut theirs).await, ("wamid.TWO".into(), Pending));
 
     app.report("wamid.ONE", "sent", 1_700_000_001).await;
     assert_eq!(next_update(&mut mine).await, ("wamid.ONE".into(), Sent));
     assert_wa_quiet(&mut theirs).await;
-    assert_eq!(app.messages("2").await[0].status, Pending);
+    assert_eq!(app.messages(&two).await[0].status, Pending);
 }
 
 #[tokio::test]
 async fn duplicates_and_late_statuses_end_right_with_one_broadcast_each() {
     let app = spawn_app(&[]).await;
-    let mut socket = app.college_socket("1").await;
-    app.register_message("1", "wamid.X").await;
+    let one = app.first_tenant().await;
+    let mut socket = app.college_socket(&one).await;
+    app.register_message(&one, "wamid.X").await;
     next_update(&mut socket).await;
 
     app.report("wamid.X", "read", 1_700_000_003).await;
@@ -74,7 +76,7 @@ async fn duplicates_and_late_statuses_end_right_with_one_broadcast_each() {
     app.settled_stats().await;
     assert_wa_quiet(&mut socket).await;
 
-    let message = &app.messages("1").await[0];
+    let message = &app.messages(&one).await[0];
     assert_eq!(message.status, Read);
     assert_eq!(message.read_at.unwrap().timestamp(), 1_700_000_003);
     assert_eq!(message.delivered_at.unwrap().timestamp(), 1_700_000_002, "a late delivered still records its time");
@@ -85,8 +87,9 @@ async fn duplicates_and_late_statuses_end_right_with_one_broadcast_each() {
 #[tokio::test]
 async fn a_failed_status_keeps_its_reason_and_is_final() {
     let app = spawn_app(&[]).await;
-    let mut socket = app.college_socket("1").await;
-    app.register_message("1", "wamid.F").await;
+    let one = app.first_tenant().await;
+    let mut socket = app.college_socket(&one).await;
+    app.register_message(&one, "wamid.F").await;
     next_update(&mut socket).await;
     app.report("wamid.F", "failed", 1_700_000_001).await;
     match next_wa(&mut socket).await {
@@ -100,16 +103,17 @@ async fn a_failed_status_keeps_its_reason_and_is_final() {
     app.report("wamid.F", "delivered", 1_700_000_002).await;
     app.settled_stats().await;
     assert_wa_quiet(&mut socket).await;
-    assert_eq!(app.messages("1").await[0].status, Failed);
+    assert_eq!(app.messages(&one).await[0].status, Failed);
 }
 
 #[tokio::test]
 async fn a_status_that_arrives_before_its_message_is_applied_once_it_is_registered() {
     let app = spawn_app(&[]).await;
-    let mut socket = app.college_socket("1").await;
+    let one = app.first_tenant().await;
+    let mut socket = app.college_socket(&one).await;
     app.report("wamid.EARLY", "delivered", 1_700_000_002).await;
     assert_eq!(app.settled_stats().await["unmatched"], 1);
-    app.register_message("1", "wamid.EARLY").await;
+    app.register_message(&one, "wamid.EARLY").await;
     assert_eq!(next_update(&mut socket).await, ("wamid.EARLY".into(), Pending));
     assert_eq!(next_update(&mut socket).await, ("wamid.EARLY".into(), Delivered));
 }
@@ -127,11 +131,12 @@ async fn one_delivery_with_several_entries_stores_every_event() {
 #[tokio::test]
 async fn sending_through_the_simulator_shows_every_tick() {
     let app = spawn_app(&[("WHATSAPP_SIMULATOR_AUTO", "true"), ("WHATSAPP_SIMULATOR_STEP_MS", "5")]).await;
-    let mut socket = app.college_socket("9").await;
+    let one = app.first_tenant().await;
+    let mut socket = app.college_socket(&one).await;
     let send = |to: &'static str| {
-        let request = app.http.post(app.url("/api/whatsapp/send"));
+        let request = app.http.post(app.url("/api/whatsapp/send")).bearer_auth(&one.key);
         async move {
-            let body = serde_json::json!({"collegeId": 9, "to": to, "template": "hello_world"});
+            let body = serde_json::json!({"collegeId": 1, "to": to, "template": "hello_world"});
             let response = request.json(&body).send().await.unwrap();
             assert_eq!(response.status(), 200);
             response.json::<Value>().await.unwrap()["data"]["whatsappMessageId"].as_str().unwrap().to_owned()
@@ -159,7 +164,7 @@ async fn sending_through_the_simulator_shows_every_tick() {
 async fn a_bad_send_is_refused_with_the_graph_api_reason() {
     let app = spawn_app(&[]).await;
     let body = serde_json::json!({"collegeId": 1, "to": "12", "template": "hello_world"});
-    let response = app.http.post(app.url("/api/whatsapp/send")).json(&body).send().await.unwrap();
+    let response = app.as_admin(reqwest::Method::POST, "/api/whatsapp/send").json(&body).send().await.unwrap();
     assert_eq!(response.status(), 400);
     let json: Value = response.json().await.unwrap();
     assert!(json["error"].as_str().unwrap().contains("phone number"), "{json}");
@@ -168,8 +173,9 @@ async fn a_bad_send_is_refused_with_the_graph_api_reason() {
 #[tokio::test]
 async fn a_reply_joins_the_conversation_of_the_college_that_wrote() {
     let app = spawn_app(&[]).await;
-    let mut socket = app.college_socket("1").await;
-    app.register_message("1", "wamid.OUT").await;
+    let one = app.first_tenant().await;
+    let mut socket = app.college_socket(&one).await;
+    app.register_message(&one, "wamid.OUT").await;
     next_update(&mut socket).await;
     let at = chrono::DateTime::from_timestamp(1_700_000_005, 0).unwrap();
     let reply = tidings::graph::notifications::text("1", "wamid.IN", "15551234567", "Sheena", "Thanks!", at);
@@ -181,7 +187,13 @@ async fn a_reply_joins_the_conversation_of_the_college_that_wrote() {
         }
         other => panic!("expected the reply, got {other:?}"),
     }
-    let listed: Value =
-        app.http.get(app.url("/api/whatsapp/incoming?collegeId=1")).send().await.unwrap().json().await.unwrap();
+    let listed: Value = app
+        .as_admin(reqwest::Method::GET, "/api/whatsapp/incoming?collegeId=1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["data"][0]["text"], "Thanks!");
 }

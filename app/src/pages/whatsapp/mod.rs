@@ -12,6 +12,7 @@ mod conversation;
 mod panels;
 mod table;
 
+use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
 use crate::client::{self, LinkState};
 use crate::components::LiveDot;
 use crate::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, WaClientMessage, WaServerMessage};
@@ -97,11 +98,23 @@ impl Board {
 
 #[component]
 pub fn WhatsAppPage() -> impl IntoView {
-    let college = use_query_map()
-        .with_untracked(|q| q.get("college"))
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| "1".into());
-    let board = Board::new(CollegeId::new(college));
+    view! {
+        <RequireStaff>
+            <WhatsAppBoard/>
+        </RequireStaff>
+    }
+}
+
+/// The page for one of the signed-in user's colleges (`?college=` or their
+/// first).
+#[component]
+fn WhatsAppBoard() -> impl IntoView {
+    let me = use_auth().me.get_untracked().expect("shown to signed-in staff only");
+    let wanted = use_query_map().with_untracked(|q| q.get("college"));
+    let Some(tenant) = pick_tenant(&me, wanted, false) else {
+        return view! { <p class="empty">"You are not a member of any college yet."</p> }.into_any();
+    };
+    let board = Board::new(CollegeId::from(tenant.tenant_id));
 
     Effect::new(move |_| {
         let register = WaClientMessage::Register { college_id: board.college.get_untracked(), token: None };
@@ -118,7 +131,7 @@ pub fn WhatsAppPage() -> impl IntoView {
         <section class="card wa">
             <div class="card-head">
                 <div>
-                    <p class="eyebrow">"WhatsApp · College " {move || board.college.get().to_string()}</p>
+                    <p class="eyebrow">"WhatsApp · " <TenantPicker tenants=me.tenants.clone() current=tenant param="college"/></p>
                     <h1>"Message delivery"</h1>
                 </div>
                 <LiveDot state=board.link/>
@@ -137,4 +150,5 @@ pub fn WhatsAppPage() -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }

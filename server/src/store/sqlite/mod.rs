@@ -2,6 +2,7 @@
 //! so a committed delivery is on disk before the webhook is acknowledged.
 //! One file per storage area.
 
+mod accounts;
 mod deliveries;
 mod sessions;
 mod whatsapp;

@@ -1,0 +1,47 @@
+//! The settings pages' calls: tenants, staff, API keys, activity.
+
+use super::api::read;
+use super::auth_api::guarded;
+use crate::protocol::{ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, MemberView, Role, TenantId, TenantMembership};
+use gloo_net::http::Request;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
+    read(Request::get(url).send().await.map_err(|e| e.to_string())?).await
+}
+
+async fn post<T: DeserializeOwned>(url: &str, body: &Value) -> Result<T, String> {
+    let request = guarded(Request::post(url)).json(body).map_err(|e| e.to_string())?;
+    read(request.send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn create_tenant(name: &str) -> Result<TenantMembership, String> {
+    post("/api/tenants", &json!({ "name": name })).await
+}
+
+pub async fn members(tenant: TenantId) -> Result<Vec<MemberView>, String> {
+    get(&format!("/api/tenants/{tenant}/members")).await
+}
+
+pub async fn add_member(tenant: TenantId, email: &str, role: Role) -> Result<AddedMember, String> {
+    post(&format!("/api/tenants/{tenant}/members"), &json!({ "email": email, "role": role })).await
+}
+
+pub async fn api_keys(tenant: TenantId) -> Result<Vec<ApiKeyView>, String> {
+    get(&format!("/api/tenants/{tenant}/api-keys")).await
+}
+
+pub async fn create_api_key(tenant: TenantId, name: &str) -> Result<CreatedApiKey, String> {
+    post(&format!("/api/tenants/{tenant}/api-keys"), &json!({ "name": name })).await
+}
+
+pub async fn revoke_api_key(tenant: TenantId, key: i64) -> Result<bool, String> {
+    let request = guarded(Request::delete(&format!("/api/tenants/{tenant}/api-keys/{key}")));
+    read(request.send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn activity(tenant: TenantId, kind: Option<ActivityKind>) -> Result<Vec<ActivityEntry>, String> {
+    let filter = kind.map(|k| format!("&kind={}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()));
+    get(&format!("/api/tenants/{tenant}/activity?limit=200{}", filter.unwrap_or_default())).await
+}

@@ -1,0 +1,129 @@
+//! Tenant settings for signed-in staff: their tenants, and for admins the
+//! staff, API keys and activity log of the tenants they administer.
+
+use crate::accounts;
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::Activity;
+use app::protocol::{
+    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, Envelope, MemberView, Role, TenantId, TenantMembership,
+};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+
+pub async fn list(staff: Staff) -> Json<Envelope<Vec<TenantMembership>>> {
+    Json(Envelope::ok(staff.tenants))
+}
+
+#[derive(Deserialize)]
+pub struct NewTenant {
+    name: String,
+}
+
+/// Admins may create tenants; they become the new tenant's admin.
+pub async fn create(State(state): State<AppState>, staff: Staff, Json(req): Json<NewTenant>) -> Result<Json<Envelope<TenantMembership>>, ApiError> {
+    if !staff.is_operator && !staff.tenants.iter().any(|t| t.role == Role::Admin) {
+        return Err(ApiError::Forbidden("only admins may create tenants"));
+    }
+    let tenant = accounts::create_tenant(state.store.as_ref(), &req.name, Some((staff.user_id, &staff.email)))
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Json(Envelope::ok(TenantMembership { tenant_id: tenant, name: req.name.trim().to_owned(), role: Role::Admin })))
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(tenant): Path<TenantId>,
+) -> Result<Json<Envelope<Vec<MemberView>>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    Ok(Json(Envelope::ok(state.store.members(tenant).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct NewMember {
+    email: String,
+    #[serde(default = "staff_role")]
+    role: Role,
+}
+
+fn staff_role() -> Role {
+    Role::Staff
+}
+
+/// Invites staff: an existing account joins; a new one gets a first
+/// password, shown once.
+pub async fn add_member(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(tenant): Path<TenantId>,
+    Json(req): Json<NewMember>,
+) -> Result<Json<Envelope<AddedMember>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    let added = accounts::add_member(state.store.as_ref(), tenant, &req.email, req.role, None, Some(&staff.email))
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Json(Envelope::ok(added)))
+}
+
+pub async fn api_keys(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(tenant): Path<TenantId>,
+) -> Result<Json<Envelope<Vec<ApiKeyView>>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    Ok(Json(Envelope::ok(state.store.list_api_keys(tenant).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct NewApiKey {
+    name: String,
+}
+
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(tenant): Path<TenantId>,
+    Json(req): Json<NewApiKey>,
+) -> Result<Json<Envelope<CreatedApiKey>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    let created = accounts::create_api_key(state.store.as_ref(), tenant, &req.name, Some(&staff.email))
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Json(Envelope::ok(created)))
+}
+
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((tenant, key)): Path<(TenantId, i64)>,
+) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    if !state.store.revoke_api_key(tenant, key, Utc::now()).await? {
+        return Err(ApiError::NotFound("API key not found"));
+    }
+    let activity =
+        Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::ApiKeyRevoked, detail: format!("revoked API key #{key}") };
+    state.store.log_activity(&activity, Utc::now()).await?;
+    Ok(Json(Envelope::ok(true)))
+}
+
+#[derive(Deserialize)]
+pub struct ActivityQuery {
+    kind: Option<ActivityKind>,
+    limit: Option<i64>,
+}
+
+pub async fn activity(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(tenant): Path<TenantId>,
+    Query(query): Query<ActivityQuery>,
+) -> Result<Json<Envelope<Vec<ActivityEntry>>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    Ok(Json(Envelope::ok(state.store.list_activity(tenant, query.kind, limit).await?)))
+}

@@ -1,0 +1,146 @@
+//! `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me` and
+//! `POST /api/realtime/token`.
+
+use super::{channel_token, secrets, Principal, Staff, CSRF_COOKIE, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::Activity;
+use app::protocol::{ActivityKind, CollegeId, Envelope, Me};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// How long a sign-in lasts.
+const SESSION_TTL: Duration = Duration::hours(12);
+/// How long a channel token lasts: enough to open a socket, short if leaked.
+const CHANNEL_TOKEN_TTL: Duration = Duration::minutes(10);
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+/// Served over TLS (directly or behind a proxy that says so)?
+fn is_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+fn cookie(name: &'static str, value: String, http_only: bool, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(http_only)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        // A browser-session cookie: the server ends the session after
+        // SESSION_TTL in any case.
+        .build()
+}
+
+fn me(staff: &Staff) -> Me {
+    Me {
+        user_id: staff.user_id,
+        email: staff.email.clone(),
+        name: staff.name.clone(),
+        tenants: staff.tenants.clone(),
+        csrf_token: staff.csrf_token.clone(),
+    }
+}
+
+/// Signs in. A wrong password and an unknown email answer the same, in the
+/// same time; attempts are limited per account and per address.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(req): Json<LoginRequest>,
+) -> Result<(CookieJar, Json<Envelope<Me>>), ApiError> {
+    let email = req.email.trim().to_lowercase();
+    if state.auth.by_address.check_key(&peer.ip()).is_err() || state.auth.by_account.check_key(&email).is_err() {
+        tracing::warn!(%email, address = %peer.ip(), "login rate-limited");
+        return Err(ApiError::TooManyRequests);
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let hash = user.as_ref().map_or_else(|| state.auth.dummy_hash.clone(), |u| u.password_hash.clone());
+    let matches = secrets::verify_password(req.password, hash).await;
+    let Some(user) = user.filter(|_| matches) else {
+        tracing::warn!(%email, "login refused");
+        return Err(ApiError::Unauthorized);
+    };
+    let token = crate::random_token(32);
+    let csrf = crate::random_token(16);
+    let now = Utc::now();
+    state.store.create_auth_session(&secrets::token_hash(&token), user.id, &csrf, now, now + SESSION_TTL).await?;
+    let staff = Staff::from_cookie(&session_headers(&token), &state).await?.ok_or(ApiError::Unauthorized)?;
+    for t in &staff.tenants {
+        let activity = Activity {
+            tenant: Some(t.tenant_id),
+            actor: Some(&staff.email),
+            kind: ActivityKind::SignIn,
+            detail: format!("signed in from {}", peer.ip()),
+        };
+        state.store.log_activity(&activity, now).await?;
+    }
+    tracing::info!(email = %staff.email, "signed in");
+    let secure = is_https(&headers);
+    let jar = jar.add(cookie(SESSION_COOKIE, token, true, secure)).add(cookie(CSRF_COOKIE, csrf, false, secure));
+    Ok((jar, Json(Envelope::ok(me(&staff)))))
+}
+
+/// Headers carrying a session cookie, to load the session just created.
+fn session_headers(token: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", format!("{SESSION_COOKIE}={token}").parse().expect("a valid header"));
+    headers
+}
+
+pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar) -> Result<(CookieJar, Json<Envelope<bool>>), ApiError> {
+    state.store.delete_auth_session(&staff.token_hash).await?;
+    for t in &staff.tenants {
+        let activity =
+            Activity { tenant: Some(t.tenant_id), actor: Some(&staff.email), kind: ActivityKind::SignOut, detail: "signed out".into() };
+        state.store.log_activity(&activity, Utc::now()).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/")).remove(Cookie::build(CSRF_COOKIE).path("/"));
+    Ok((jar, Json(Envelope::ok(true))))
+}
+
+pub async fn current(staff: Staff) -> Json<Envelope<Me>> {
+    Json(Envelope::ok(me(&staff)))
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    channel: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    token: String,
+    expires_at: chrono::DateTime<Utc>,
+}
+
+/// Issues a channel token (`college:<id>`) to a signed-in page or a back end
+/// with an API key, for a channel it may watch.
+pub async fn realtime_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let college = req
+        .channel
+        .strip_prefix("college:")
+        .map(CollegeId::new)
+        .ok_or(ApiError::BadRequest("channel must be `college:<id>`".into()))?;
+    let tenant = principal.tenant(&college)?;
+    let expires_at = Utc::now() + CHANNEL_TOKEN_TTL;
+    let claims = channel_token::Claims { sub: principal.subject(), channel: format!("college:{tenant}"), exp: expires_at.timestamp() };
+    Ok(Json(TokenResponse { token: channel_token::sign(&claims, &state.auth.channel_key), expires_at }))
+}

@@ -1,0 +1,168 @@
+//! Who is asking: staff signed in with a cookie session, or a tenant's back
+//! end with an API key. Every staff page and API is scoped to the caller's
+//! tenants; another tenant's id answers 404, never its data.
+//!
+//! - [`Staff`]: the cookie session (HttpOnly, SameSite=Lax, Secure behind
+//!   TLS). State-changing requests must also carry the session's CSRF token
+//!   in `X-CSRF-Token`.
+//! - [`Principal`]: a [`Staff`] or `Authorization: Bearer <API key>`.
+//! - [`channel_token`]: signed tokens that let a socket subscribe.
+
+pub mod bootstrap;
+pub mod channel_token;
+pub mod login;
+pub mod secrets;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use app::protocol::{CollegeId, Role, TenantId, TenantMembership};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum_extra::extract::CookieJar;
+use chrono::Utc;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use secrecy::SecretString;
+use std::num::NonZeroU32;
+
+pub const SESSION_COOKIE: &str = "tidings_session";
+pub const CSRF_COOKIE: &str = "tidings_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Login attempts allowed per minute, per account and per address.
+const ATTEMPTS_PER_ACCOUNT: u32 = 5;
+const ATTEMPTS_PER_ADDRESS: u32 = 20;
+
+/// Authentication state shared by every request.
+pub struct AuthKit {
+    /// Signs channel tokens.
+    pub channel_key: SecretString,
+    pub by_account: DefaultKeyedRateLimiter<String>,
+    pub by_address: DefaultKeyedRateLimiter<std::net::IpAddr>,
+    /// Verified against when an email is unknown, so that answer takes as
+    /// long as a wrong password.
+    pub dummy_hash: String,
+}
+
+impl AuthKit {
+    pub async fn new(channel_key: SecretString) -> anyhow::Result<Self> {
+        let per_minute = |n| Quota::per_minute(NonZeroU32::new(n).expect("non-zero"));
+        Ok(Self {
+            channel_key,
+            by_account: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ACCOUNT)),
+            by_address: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ADDRESS)),
+            dummy_hash: secrets::hash_password(crate::random_token(16)).await?,
+        })
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub user_id: i64,
+    pub is_operator: bool,
+    pub email: String,
+    pub name: Option<String>,
+    pub tenants: Vec<TenantMembership>,
+    pub csrf_token: String,
+    pub token_hash: String,
+}
+
+impl Staff {
+    pub fn role_in(&self, tenant: TenantId) -> Option<Role> {
+        self.tenants.iter().find(|t| t.tenant_id == tenant).map(|t| t.role)
+    }
+
+    /// The tenant `tenant` if this staff member administers it: 404 if they
+    /// are not a member, 403 if they are staff only.
+    pub fn admin_of(&self, tenant: TenantId) -> Result<TenantId, ApiError> {
+        match self.role_in(tenant) {
+            Some(Role::Admin) => Ok(tenant),
+            Some(Role::Staff) => Err(ApiError::Forbidden("only the tenant's admins may do this")),
+            None => Err(ApiError::NotFound("tenant not found")),
+        }
+    }
+
+    /// Operators see the whole installation.
+    pub fn operator(self) -> Result<Staff, ApiError> {
+        if self.is_operator { Ok(self) } else { Err(ApiError::Forbidden("operators only")) }
+    }
+
+    /// Reads the session cookie, if any (sockets use this on the upgrade).
+    pub async fn from_cookie(headers: &HeaderMap, state: &AppState) -> Result<Option<Staff>, ApiError> {
+        let jar = CookieJar::from_headers(headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+        let token_hash = secrets::token_hash(&token);
+        let Some(session) = state.store.auth_session(&token_hash, Utc::now()).await? else { return Ok(None) };
+        let Some(user) = state.store.user_by_id(session.user_id).await? else { return Ok(None) };
+        Ok(Some(Staff {
+            tenants: state.store.memberships(user.id).await?,
+            user_id: user.id,
+            is_operator: user.is_operator,
+            email: user.email,
+            name: user.name,
+            csrf_token: session.csrf_token,
+            token_hash,
+        }))
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_cookie(&parts.headers, state).await?.ok_or(ApiError::Unauthorized)?;
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !crate::intake::secret_matches(sent, &SecretString::from(staff.csrf_token.clone())) {
+                return Err(ApiError::Forbidden("missing or wrong CSRF token"));
+            }
+        }
+        Ok(staff)
+    }
+}
+
+/// A staff member or a tenant's API key.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Staff(Staff),
+    ApiKey(TenantId),
+}
+
+impl Principal {
+    /// The tenant named by `college`, if this principal may act for it; the
+    /// caller answers 404 otherwise, so other tenants' ids reveal nothing.
+    pub fn tenant(&self, college: &CollegeId) -> Result<TenantId, ApiError> {
+        let tenant = college.tenant().ok_or(ApiError::NotFound("tenant not found"))?;
+        let allowed = match self {
+            Principal::Staff(staff) => staff.role_in(tenant).is_some(),
+            Principal::ApiKey(own) => *own == tenant,
+        };
+        allowed.then_some(tenant).ok_or(ApiError::NotFound("tenant not found"))
+    }
+
+    /// Who, for logs and token subjects.
+    pub fn subject(&self) -> String {
+        match self {
+            Principal::Staff(staff) => format!("user:{}", staff.user_id),
+            Principal::ApiKey(tenant) => format!("api-key:tenant:{tenant}"),
+        }
+    }
+}
+
+/// The API key in `Authorization: Bearer …`, if one is sent.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(key) = bearer(&parts.headers) {
+            let tenant = state.store.api_key_tenant(&secrets::token_hash(key)).await?.ok_or(ApiError::Unauthorized)?;
+            return Ok(Principal::ApiKey(tenant));
+        }
+        Ok(Principal::Staff(Staff::from_request_parts(parts, state).await?))
+    }
+}
