@@ -106,6 +106,7 @@ impl Application {
             auth,
             deliveries: wake_tx,
             leptos_options,
+            self_url: self_url(local),
         };
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
         Ok(Self { listener, state, simulators, wake_rx, first_admin })

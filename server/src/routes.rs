@@ -27,6 +27,7 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/webhooks/confirmd/topic/{topic}/", post(intake::confirmd::receive_topic))
         .route("/api/webhooks/whatsapp", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
         .route("/college/whatsapp/webhook", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
+        .route("/api/webhooks/ping", post(intake::tenant::ping))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     let api = Router::new()
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
@@ -39,6 +40,9 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/tenants/{tenant}/api-keys", get(api::tenants::api_keys).post(api::tenants::create_api_key))
         .route("/api/tenants/{tenant}/api-keys/{key}", axum::routing::delete(api::tenants::revoke_api_key))
         .route("/api/tenants/{tenant}/activity", get(api::tenants::activity))
+        .route("/api/webhooks/settings", get(api::webhook_settings::show).patch(api::webhook_settings::update))
+        .route("/api/webhooks/settings/generate-secret", post(api::webhook_settings::generate_secret))
+        .route("/api/webhooks/settings/test", post(api::webhook_settings::test))
         .route("/api/admin/webhook-stats", get(api::stats::show))
         .route("/api/admin/webhook-deliveries", get(api::deliveries::list))
         .route("/api/whatsapp/messages", get(api::whatsapp::list_messages).post(api::whatsapp::register_message))

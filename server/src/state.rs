@@ -25,6 +25,8 @@ pub struct AppState {
     /// Wakes the delivery worker as soon as a webhook is stored.
     pub deliveries: mpsc::UnboundedSender<i64>,
     pub leptos_options: LeptosOptions,
+    /// This server's own base URL, for calls it makes to itself.
+    pub self_url: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -54,10 +54,14 @@ pub enum ActivityKind {
     ApiKeyCreated,
     ApiKeyRevoked,
     SubscriptionRefused,
+    SettingsChanged,
+    SecretRotated,
+    WebhookReceived,
+    WebhookRejected,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 7] = [
+    pub const ALL: [ActivityKind; 11] = [
         Self::SignIn,
         Self::SignOut,
         Self::TenantCreated,
@@ -65,6 +69,10 @@ impl ActivityKind {
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
         Self::SubscriptionRefused,
+        Self::SettingsChanged,
+        Self::SecretRotated,
+        Self::WebhookReceived,
+        Self::WebhookRejected,
     ];
 
     pub fn label(self) -> &'static str {
@@ -76,6 +84,10 @@ impl ActivityKind {
             Self::ApiKeyCreated => "API key created",
             Self::ApiKeyRevoked => "API key revoked",
             Self::SubscriptionRefused => "Subscription refused",
+            Self::SettingsChanged => "Settings changed",
+            Self::SecretRotated => "Secret rotated",
+            Self::WebhookReceived => "Webhook received",
+            Self::WebhookRejected => "Webhook rejected",
         }
     }
 }

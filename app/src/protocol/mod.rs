@@ -6,6 +6,7 @@ mod accounts;
 mod ids;
 mod messages;
 mod status;
+mod webhook_settings;
 mod whatsapp;
 
 pub use ids::{ConnectionId, OutOfBandId, SessionId};
@@ -16,4 +17,7 @@ pub use whatsapp::{
 };
 pub use accounts::{
     ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, Me, MemberView, Role, TenantId, TenantMembership,
+};
+pub use webhook_settings::{
+    GeneratedSecret, TenantEndpoint, TestDelivery, WebhookEndpoints, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch,
 };

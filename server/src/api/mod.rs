@@ -4,4 +4,5 @@ pub mod deliveries;
 pub mod sessions;
 pub mod stats;
 pub mod tenants;
+pub mod webhook_settings;
 pub mod whatsapp;

@@ -5,6 +5,7 @@
 
 pub mod confirmd;
 pub mod confirmd_payload;
+pub mod tenant;
 pub mod whatsapp;
 pub mod whatsapp_payload;
 

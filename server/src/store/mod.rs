@@ -7,12 +7,14 @@ mod accounts;
 mod deliveries;
 mod sessions;
 mod sqlite;
+mod tenant_webhooks;
 mod whatsapp;
 
 pub use accounts::*;
 pub use deliveries::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
+pub use tenant_webhooks::*;
 pub use whatsapp::*;
 
 use std::sync::Arc;
@@ -20,9 +22,9 @@ use std::sync::Arc;
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

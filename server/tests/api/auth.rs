@@ -101,6 +101,10 @@ async fn staff_of_one_tenant_reach_nothing_of_another_by_any_route() {
         (Method::POST, "/api/tenants/1/api-keys".into(), json!({"name": "mine"})),
         (Method::DELETE, "/api/tenants/1/api-keys/1".into(), json!(null)),
         (Method::GET, "/api/tenants/1/activity".into(), json!(null)),
+        (Method::GET, "/api/webhooks/settings?tenantId=1".into(), json!(null)),
+        (Method::PATCH, "/api/webhooks/settings?tenantId=1".into(), json!({"webhookEnabled": false})),
+        (Method::POST, "/api/webhooks/settings/generate-secret?tenantId=1".into(), json!(null)),
+        (Method::POST, "/api/webhooks/settings/test?tenantId=1".into(), json!(null)),
     ];
     for (method, path, body) in routes {
         let mut request = app.as_user(&outsider, method.clone(), &path);

@@ -7,4 +7,5 @@ mod helpers;
 mod intake;
 mod lifecycle;
 mod wa_helpers;
+mod webhook_settings;
 mod whatsapp;

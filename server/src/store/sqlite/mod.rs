@@ -5,6 +5,7 @@
 mod accounts;
 mod deliveries;
 mod sessions;
+mod tenant_webhooks;
 mod whatsapp;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -1,0 +1,205 @@
+//! Per-tenant webhook settings (seed 004's API): `GET`/`PATCH
+//! /api/webhooks/settings`, `POST …/generate-secret` (the previous secret
+//! stays valid for a grace period) and `POST …/test`. Callable by the
+//! tenant's admins (cookie) or its back end (API key); `tenantId` in the
+//! query or `x-tenant-id` picks among the caller's tenants, and grants
+//! nothing by itself.
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Activity, StoredWebhookSettings};
+use app::protocol::{
+    ActivityKind, CollegeId, Envelope, GeneratedSecret, Role, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch,
+};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use base64::Engine;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use standardwebhooks::Webhook;
+use std::time::Instant;
+
+/// How long a rotated-out secret keeps working.
+const ROTATION_GRACE: Duration = Duration::hours(24);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantQuery {
+    tenant_id: Option<String>,
+}
+
+/// The tenant a settings call is about, if the caller administers it.
+fn tenant(principal: &Principal, query: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
+    let named = query
+        .tenant_id
+        .clone()
+        .or_else(|| headers.get("x-tenant-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
+    let tenant = match (principal, named) {
+        (_, Some(id)) => principal.tenant(&CollegeId::new(id))?,
+        (Principal::ApiKey(own), None) => *own,
+        (Principal::Staff(staff), None) => staff
+            .tenants
+            .iter()
+            .find(|t| t.role == Role::Admin)
+            .or(staff.tenants.first())
+            .map(|t| t.tenant_id)
+            .ok_or(ApiError::NotFound("tenant not found"))?,
+    };
+    match principal {
+        Principal::Staff(staff) => staff.admin_of(tenant),
+        Principal::ApiKey(_) => Ok(tenant),
+    }
+}
+
+async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, ApiError> {
+    let s = state.store.webhook_settings(tenant).await?;
+    let secrets = state.store.signing_secrets(tenant, Utc::now()).await?;
+    Ok(WebhookSettings {
+        webhook_enabled: s.enabled,
+        webhook_endpoints: s.endpoints,
+        webhook_retry_attempts: s.retry_attempts,
+        webhook_timeout_ms: s.timeout_ms,
+        has_secret: secrets.iter().any(|s| s.expires_at.is_none()),
+        previous_secret_valid_until: secrets.iter().filter_map(|s| s.expires_at).max(),
+    })
+}
+
+async fn log(state: &AppState, principal: &Principal, tenant: TenantId, kind: ActivityKind, detail: String) -> Result<(), ApiError> {
+    let actor = match principal {
+        Principal::Staff(staff) => staff.email.clone(),
+        Principal::ApiKey(_) => "API key".to_owned(),
+    };
+    state.store.log_activity(&Activity { tenant: Some(tenant), actor: Some(&actor), kind, detail }, Utc::now()).await?;
+    Ok(())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(query): Query<TenantQuery>,
+) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
+    let tenant = tenant(&principal, &query, &headers)?;
+    Ok(Json(Envelope::ok(view(&state, tenant).await?)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(query): Query<TenantQuery>,
+    Json(patch): Json<WebhookSettingsPatch>,
+) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
+    let tenant = tenant(&principal, &query, &headers)?;
+    let mut s: StoredWebhookSettings = state.store.webhook_settings(tenant).await?;
+    if let Some(v) = patch.webhook_enabled {
+        s.enabled = v;
+    }
+    if let Some(e) = &patch.webhook_endpoints {
+        s.endpoints.orders = e.orders.unwrap_or(s.endpoints.orders);
+        s.endpoints.notifications = e.notifications.unwrap_or(s.endpoints.notifications);
+        s.endpoints.payments = e.payments.unwrap_or(s.endpoints.payments);
+    }
+    if let Some(v) = patch.webhook_retry_attempts {
+        if !(0..=10).contains(&v) {
+            return Err(ApiError::BadRequest("webhookRetryAttempts must be between 0 and 10".into()));
+        }
+        s.retry_attempts = v;
+    }
+    if let Some(v) = patch.webhook_timeout_ms {
+        if !(1_000..=120_000).contains(&v) {
+            return Err(ApiError::BadRequest("webhookTimeoutMs must be between 1000 and 120000".into()));
+        }
+        s.timeout_ms = v;
+    }
+    state.store.save_webhook_settings(tenant, &s, Utc::now()).await?;
+    let detail = format!(
+        "webhooks {}; orders {}, notifications {}, payments {}; {} retries, {} ms timeout",
+        if s.enabled { "enabled" } else { "disabled" },
+        on_off(s.endpoints.orders),
+        on_off(s.endpoints.notifications),
+        on_off(s.endpoints.payments),
+        s.retry_attempts,
+        s.timeout_ms
+    );
+    log(&state, &principal, tenant, ActivityKind::SettingsChanged, detail).await?;
+    Ok(Json(Envelope::ok(view(&state, tenant).await?)))
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
+/// A new `whsec_` secret (32 random bytes), shown once.
+pub async fn generate_secret(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(query): Query<TenantQuery>,
+) -> Result<Json<Envelope<GeneratedSecret>>, ApiError> {
+    let tenant = tenant(&principal, &query, &headers)?;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes));
+    let now = Utc::now();
+    let had_one = !state.store.signing_secrets(tenant, now).await?.is_empty();
+    state.store.rotate_secret(tenant, &secret, now, now + ROTATION_GRACE).await?;
+    let previous = had_one.then_some(now + ROTATION_GRACE);
+    let detail = match previous {
+        Some(until) => format!("new signing secret; the previous one works until {}", until.format("%Y-%m-%d %H:%M UTC")),
+        None => "first signing secret".to_owned(),
+    };
+    log(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
+    Ok(Json(Envelope::ok(GeneratedSecret { secret, previous_secret_valid_until: previous })))
+}
+
+/// Sends a signed test event to this server's own `/api/webhooks/ping`, as
+/// a sender would, and reports what happened.
+pub async fn test(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(query): Query<TenantQuery>,
+) -> Result<Json<Envelope<TestDelivery>>, ApiError> {
+    let tenant = tenant(&principal, &query, &headers)?;
+    let settings = state.store.webhook_settings(tenant).await?;
+    let Some(current) = state.store.signing_secrets(tenant, Utc::now()).await?.into_iter().find(|s| s.expires_at.is_none())
+    else {
+        return Err(ApiError::BadRequest("generate a signing secret first".into()));
+    };
+    let body = serde_json::json!({
+        "tenantId": tenant,
+        "title": "Test webhook",
+        "message": "If you can read this, signing works.",
+        "type": "info",
+    })
+    .to_string();
+    let id = format!("msg_{}", crate::random_token(12));
+    let ts = Utc::now().timestamp();
+    let signature = Webhook::new(&current.secret)
+        .and_then(|w| w.sign(&id, ts, body.as_bytes()))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing failed: {e}")))?;
+    let started = Instant::now();
+    let result = reqwest::Client::new()
+        .post(format!("{}/api/webhooks/ping", state.self_url))
+        .timeout(std::time::Duration::from_millis(settings.timeout_ms.max(1) as u64))
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let outcome = match result {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let text: String = response.text().await.unwrap_or_default().chars().take(300).collect();
+            TestDelivery { success: (200..300).contains(&status), status, duration_ms, message: text }
+        }
+        Err(err) => TestDelivery { success: false, status: 0, duration_ms, message: err.to_string() },
+    };
+    Ok(Json(Envelope::ok(outcome)))
+}

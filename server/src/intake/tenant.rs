@@ -1,0 +1,135 @@
+//! Inbound tenant webhooks (seed 004): which tenant a delivery is for, and
+//! whether its sender holds that tenant's secret. Two schemes are accepted:
+//! seed 004's `X-Webhook-Signature` (hex HMAC-SHA256 of the raw body, keyed
+//! with the secret as text) and Standard Webhooks (`webhook-id`,
+//! `webhook-timestamp`, `webhook-signature`, ±5 minutes, several signatures
+//! during a rotation), verified by the `standardwebhooks` crate. During a
+//! rotation the previous secret keeps working until its grace period ends.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Activity, SigningSecret};
+use app::protocol::{ActivityKind, CollegeId, TenantEndpoint, TenantId};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use standardwebhooks::{Webhook, WebhookError};
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("missing signature: send X-Webhook-Signature or the Standard Webhooks headers")]
+    Missing,
+    #[error("signature does not match any of the tenant's secrets")]
+    Invalid,
+    #[error("stale timestamp: {0}")]
+    Stale(&'static str),
+    #[error("malformed Standard Webhooks headers: {0}")]
+    Malformed(String),
+}
+
+/// Which scheme a delivery was signed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    StandardWebhooks,
+    HexHmac,
+}
+
+pub fn verify_signature(headers: &HeaderMap, body: &[u8], secrets: &[SigningSecret]) -> Result<Scheme, SignatureError> {
+    if headers.contains_key(standardwebhooks::HEADER_WEBHOOK_SIGNATURE) {
+        for s in secrets {
+            match Webhook::new(&s.secret).and_then(|w| w.verify(body, headers)) {
+                Ok(()) => return Ok(Scheme::StandardWebhooks),
+                Err(WebhookError::InvalidSignature | WebhookError::InvalidSecret(_)) => continue,
+                Err(WebhookError::TimestampTooOldError) => return Err(SignatureError::Stale("more than 5 minutes old")),
+                Err(WebhookError::FutureTimestampError) => return Err(SignatureError::Stale("more than 5 minutes ahead")),
+                Err(other) => return Err(SignatureError::Malformed(other.to_string())),
+            }
+        }
+        return Err(SignatureError::Invalid);
+    }
+    let Some(sent) = headers.get("x-webhook-signature").and_then(|v| v.to_str().ok()) else {
+        return Err(SignatureError::Missing);
+    };
+    let sent = hex::decode(sent.trim().trim_start_matches("sha256=")).map_err(|_| SignatureError::Invalid)?;
+    for s in secrets {
+        let mut mac = Hmac::<Sha256>::new_from_slice(s.secret.as_bytes()).expect("any key length");
+        mac.update(body);
+        if mac.verify_slice(&sent).is_ok() {
+            return Ok(Scheme::HexHmac);
+        }
+    }
+    Err(SignatureError::Invalid)
+}
+
+/// The tenant named by a payload's `tenantId` (text or number).
+fn tenant_of(payload: &Value) -> Option<TenantId> {
+    let id = payload.get("tenantId")?;
+    let id = id.as_i64().map(|n| n.to_string()).or_else(|| id.as_str().map(str::to_owned))?;
+    CollegeId::new(id).tenant()
+}
+
+async fn log(state: &AppState, tenant: TenantId, kind: ActivityKind, detail: String) {
+    let activity = Activity { tenant: Some(tenant), actor: None, kind, detail };
+    if let Err(err) = state.store.log_activity(&activity, Utc::now()).await {
+        tracing::error!(error = %err, "could not write the activity log");
+    }
+}
+
+/// Checks a tenant webhook: JSON with a known `tenantId` (404 if unknown),
+/// webhooks and the endpoint enabled (403), a valid signature (401). Every
+/// outcome past the tenant lookup is logged in the tenant's activity log.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: Option<TenantEndpoint>,
+) -> Result<(TenantId, Value), ApiError> {
+    let payload: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
+    let tenant = tenant_of(&payload).ok_or(ApiError::BadRequest("tenantId is required".into()))?;
+    if state.store.tenant_name(tenant).await?.is_none() {
+        return Err(ApiError::NotFound("unknown tenant"));
+    }
+    let what = endpoint.map_or("ping", |e| e.path().trim_start_matches("/api/webhooks/"));
+    let settings = state.store.webhook_settings(tenant).await?;
+    let refusal = if !settings.enabled {
+        Some(ApiError::Forbidden("webhooks are disabled for this tenant"))
+    } else if endpoint.is_some_and(|e| !e.enabled_in(&settings.endpoints)) {
+        Some(ApiError::Forbidden("this webhook endpoint is disabled for this tenant"))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        log(state, tenant, ActivityKind::WebhookRejected, format!("{what}: {refusal}")).await;
+        return Err(refusal);
+    }
+    let secrets = state.store.signing_secrets(tenant, Utc::now()).await?;
+    if let Err(err) = verify_signature(headers, body, &secrets) {
+        log(state, tenant, ActivityKind::WebhookRejected, format!("{what}: {err}")).await;
+        tracing::warn!(%tenant, error = %err, "tenant webhook refused");
+        return Err(ApiError::Unauthorized);
+    }
+    log(state, tenant, ActivityKind::WebhookReceived, format!("{what}: signature verified")).await;
+    Ok((tenant, payload))
+}
+
+/// `POST /api/webhooks/ping`: a signed no-op, so a sender (and the settings
+/// page's test) can check its signing before sending real events.
+pub async fn ping(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = super::raw_body(body, state.settings.max_body_bytes)?;
+    let (tenant, _) = authenticate(&state, &headers, &body, None).await?;
+    Ok(Json(json!({ "success": true, "message": "Signature verified", "tenantId": tenant })))
+}
+
+#[cfg(test)]
+#[path = "tenant_tests.rs"]
+mod tests;

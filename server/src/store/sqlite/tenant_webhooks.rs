@@ -1,0 +1,93 @@
+//! [`TenantWebhookStore`] on SQLite.
+
+use super::SqliteStore;
+use crate::store::*;
+use app::protocol::{TenantId, WebhookEndpoints};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    enabled: bool,
+    orders: bool,
+    notifications: bool,
+    payments: bool,
+    retry_attempts: i64,
+    timeout_ms: i64,
+}
+
+#[async_trait]
+impl TenantWebhookStore for SqliteStore {
+    async fn webhook_settings(&self, tenant: TenantId) -> StoreResult<StoredWebhookSettings> {
+        let row: Option<SettingsRow> = sqlx::query_as(
+            "SELECT enabled, orders, notifications, payments, retry_attempts, timeout_ms \
+             FROM tenant_webhook_settings WHERE tenant_id = ?",
+        )
+        .bind(tenant)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map_or_else(StoredWebhookSettings::default, |r| StoredWebhookSettings {
+            enabled: r.enabled,
+            endpoints: WebhookEndpoints { orders: r.orders, notifications: r.notifications, payments: r.payments },
+            retry_attempts: r.retry_attempts,
+            timeout_ms: r.timeout_ms,
+        }))
+    }
+
+    async fn save_webhook_settings(&self, tenant: TenantId, s: &StoredWebhookSettings, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO tenant_webhook_settings \
+             (tenant_id, enabled, orders, notifications, payments, retry_attempts, timeout_ms, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET \
+             enabled = excluded.enabled, orders = excluded.orders, notifications = excluded.notifications, \
+             payments = excluded.payments, retry_attempts = excluded.retry_attempts, timeout_ms = excluded.timeout_ms, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(tenant)
+        .bind(s.enabled)
+        .bind(s.endpoints.orders)
+        .bind(s.endpoints.notifications)
+        .bind(s.endpoints.payments)
+        .bind(s.retry_attempts)
+        .bind(s.timeout_ms)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn signing_secrets(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<Vec<SigningSecret>> {
+        sqlx::query_as(
+            "SELECT secret, expires_at FROM tenant_webhook_secrets \
+             WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY expires_at IS NOT NULL, id DESC",
+        )
+        .bind(tenant)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn rotate_secret(&self, tenant: TenantId, secret: &str, at: DateTime<Utc>, grace_until: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE tenant_webhook_secrets SET expires_at = ? WHERE tenant_id = ? AND expires_at IS NULL")
+            .bind(grace_until)
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
+        // Older rotated-out secrets end now: only the last one gets a grace period.
+        sqlx::query("UPDATE tenant_webhook_secrets SET expires_at = ? WHERE tenant_id = ? AND expires_at > ? AND expires_at <> ?")
+            .bind(at)
+            .bind(tenant)
+            .bind(at)
+            .bind(grace_until)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO tenant_webhook_secrets (tenant_id, secret, created_at) VALUES (?, ?, ?)")
+            .bind(tenant)
+            .bind(secret)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+}
