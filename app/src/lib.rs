@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/whatsapp") view=pages::WhatsAppPage/>
                     <Route path=path!("/login") view=pages::LoginPage/>
                     <Route path=path!("/settings") view=pages::SettingsPage/>
+                    <Route path=path!("/settings/webhooks") view=pages::WebhookSettingsPage/>
                     <Route path=path!("/activity") view=pages::ActivityPage/>
                 </Routes>
             </main>

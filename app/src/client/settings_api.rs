@@ -2,7 +2,10 @@
 
 use super::api::read;
 use super::auth_api::guarded;
-use crate::protocol::{ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, MemberView, Role, TenantId, TenantMembership};
+use crate::protocol::{
+    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, GeneratedSecret, MemberView, Role, TenantId, TenantMembership,
+    TestDelivery, WebhookSettings, WebhookSettingsPatch,
+};
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -44,4 +47,25 @@ pub async fn revoke_api_key(tenant: TenantId, key: i64) -> Result<bool, String> 
 pub async fn activity(tenant: TenantId, kind: Option<ActivityKind>) -> Result<Vec<ActivityEntry>, String> {
     let filter = kind.map(|k| format!("&kind={}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()));
     get(&format!("/api/tenants/{tenant}/activity?limit=200{}", filter.unwrap_or_default())).await
+}
+
+fn settings_url(tenant: TenantId, action: &str) -> String {
+    format!("/api/webhooks/settings{action}?tenantId={tenant}")
+}
+
+pub async fn webhook_settings(tenant: TenantId) -> Result<WebhookSettings, String> {
+    get(&settings_url(tenant, "")).await
+}
+
+pub async fn save_webhook_settings(tenant: TenantId, patch: &WebhookSettingsPatch) -> Result<WebhookSettings, String> {
+    let request = guarded(Request::patch(&settings_url(tenant, ""))).json(patch).map_err(|e| e.to_string())?;
+    read(request.send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn generate_secret(tenant: TenantId) -> Result<GeneratedSecret, String> {
+    post(&settings_url(tenant, "/generate-secret"), &json!({})).await
+}
+
+pub async fn test_webhook(tenant: TenantId) -> Result<TestDelivery, String> {
+    post(&settings_url(tenant, "/test"), &json!({})).await
 }

@@ -10,6 +10,6 @@ mod whatsapp;
 pub use activity::ActivityPage;
 pub use connect::ConnectPage;
 pub use login::LoginPage;
-pub use settings::SettingsPage;
+pub use settings::{SettingsPage, WebhookSettingsPage};
 pub use home::{Home, NotFound};
 pub use whatsapp::WhatsAppPage;

@@ -4,6 +4,9 @@
 
 mod keys;
 mod staff;
+mod webhooks;
+
+pub use webhooks::WebhookSettingsPage;
 
 use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
 use crate::client;
@@ -33,6 +36,7 @@ fn SettingsBoard() -> impl IntoView {
                     <h1>{tenant.name.clone()}</h1>
                 </div>
             </div>
+            <p><a href=format!("/settings/webhooks?tenant={}", tenant.tenant_id)>"Inbound webhooks →"</a></p>
             <staff::Staff tenant=tenant.tenant_id/>
             <keys::ApiKeys tenant=tenant.tenant_id/>
             <NewTenant/>
