@@ -6,6 +6,7 @@ mod accounts;
 mod ids;
 mod messages;
 mod status;
+mod tenant_events;
 mod webhook_settings;
 mod whatsapp;
 
@@ -20,4 +21,8 @@ pub use accounts::{
 };
 pub use webhook_settings::{
     GeneratedSecret, TenantEndpoint, TestDelivery, WebhookEndpoints, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch,
+};
+pub use tenant_events::{
+    ActivityItem, DashboardSummary, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority,
+    Room, TenantClientMessage, TenantServerMessage,
 };

@@ -1,6 +1,8 @@
 //! The JSON API on the seeds' contract.
 
+pub mod dashboard;
 pub mod deliveries;
+pub mod notifications;
 pub mod sessions;
 pub mod stats;
 pub mod tenants;

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Activity, StoredWebhookSettings};
 use app::protocol::{
-    ActivityKind, CollegeId, Envelope, GeneratedSecret, Role, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch,
+    ActivityKind, Envelope, GeneratedSecret, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch,
 };
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -32,21 +32,7 @@ pub struct TenantQuery {
 
 /// The tenant a settings call is about, if the caller administers it.
 fn tenant(principal: &Principal, query: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
-    let named = query
-        .tenant_id
-        .clone()
-        .or_else(|| headers.get("x-tenant-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
-    let tenant = match (principal, named) {
-        (_, Some(id)) => principal.tenant(&CollegeId::new(id))?,
-        (Principal::ApiKey(own), None) => *own,
-        (Principal::Staff(staff), None) => staff
-            .tenants
-            .iter()
-            .find(|t| t.role == Role::Admin)
-            .or(staff.tenants.first())
-            .map(|t| t.tenant_id)
-            .ok_or(ApiError::NotFound("tenant not found"))?,
-    };
+    let tenant = principal.select_tenant(query.tenant_id.clone(), headers)?;
     match principal {
         Principal::Staff(staff) => staff.admin_of(tenant),
         Principal::ApiKey(_) => Ok(tenant),

@@ -134,13 +134,13 @@ pub async fn realtime_token(
     principal: Principal,
     Json(req): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let college = req
+    let (kind, id) = req
         .channel
-        .strip_prefix("college:")
-        .map(CollegeId::new)
-        .ok_or(ApiError::BadRequest("channel must be `college:<id>`".into()))?;
-    let tenant = principal.tenant(&college)?;
+        .split_once(':')
+        .filter(|(kind, _)| matches!(*kind, "college" | "tenant"))
+        .ok_or(ApiError::BadRequest("channel must be `college:<id>` or `tenant:<id>`".into()))?;
+    let tenant = principal.tenant(&CollegeId::new(id))?;
     let expires_at = Utc::now() + CHANNEL_TOKEN_TTL;
-    let claims = channel_token::Claims { sub: principal.subject(), channel: format!("college:{tenant}"), exp: expires_at.timestamp() };
+    let claims = channel_token::Claims { sub: principal.subject(), channel: format!("{kind}:{tenant}"), exp: expires_at.timestamp() };
     Ok(Json(TokenResponse { token: channel_token::sign(&claims, &state.auth.channel_key), expires_at }))
 }

@@ -141,6 +141,33 @@ impl Principal {
         allowed.then_some(tenant).ok_or(ApiError::NotFound("tenant not found"))
     }
 
+    /// The tenant a call is about: the one named in `?tenantId=` or
+    /// `x-tenant-id` if the caller belongs to it (404 otherwise; the header
+    /// only picks, it never grants), else the caller's own (an API key's
+    /// tenant, a staff member's first admin or first tenant).
+    pub fn select_tenant(&self, named: Option<String>, headers: &HeaderMap) -> Result<TenantId, ApiError> {
+        let named = named.or_else(|| headers.get("x-tenant-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
+        match (self, named) {
+            (_, Some(id)) => self.tenant(&CollegeId::new(id)),
+            (Principal::ApiKey(own), None) => Ok(*own),
+            (Principal::Staff(staff), None) => staff
+                .tenants
+                .iter()
+                .find(|t| t.role == Role::Admin)
+                .or(staff.tenants.first())
+                .map(|t| t.tenant_id)
+                .ok_or(ApiError::NotFound("tenant not found")),
+        }
+    }
+
+    /// The user a staff caller is; `None` for API keys.
+    pub fn user(&self) -> Option<i64> {
+        match self {
+            Principal::Staff(staff) => Some(staff.user_id),
+            Principal::ApiKey(_) => None,
+        }
+    }
+
     /// Who, for logs and token subjects.
     pub fn subject(&self) -> String {
         match self {

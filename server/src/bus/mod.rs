@@ -7,7 +7,11 @@ mod memory;
 
 pub use memory::MemoryBus;
 
-use app::protocol::{CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, OutgoingMessage, SessionId};
+use crate::store::UnreadCounts;
+use app::protocol::{
+    CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, Notification, OutgoingMessage, Room, SessionId, TenantId,
+};
+use serde_json::Value;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,6 +32,21 @@ pub enum Event {
     MessageStatus { college_id: CollegeId, message: OutgoingMessage, at: DateTime<Utc> },
     /// A customer's reply.
     IncomingMessage { college_id: CollegeId, message: IncomingMessage },
+    /// A notification changed; `user` is whose it is (`None`: the whole
+    /// tenant's), with the unread counts after the change.
+    Notification { tenant: TenantId, user: Option<i64>, change: NotificationChange, counts: UnreadCounts },
+    /// The tenant's dashboard figures changed.
+    DashboardRefresh { tenant: TenantId, reason: String },
+    /// A helpdesk entity changed (`event` is `ticket.update`, …).
+    Entity { tenant: TenantId, room: Room, event: String, data: Value },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum NotificationChange {
+    Created { notification: Notification },
+    Updated { notification: Notification },
+    MarkedAllRead { user: Option<i64> },
 }
 
 #[async_trait]

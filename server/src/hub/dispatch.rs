@@ -2,8 +2,8 @@
 //! the frame for every socket whose channel shows it.
 
 use super::{Channel, Frame, Hub};
-use crate::bus::Event;
-use app::protocol::{ServerMessage, WaServerMessage};
+use crate::bus::{Event, NotificationChange};
+use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -27,6 +27,33 @@ fn frame(message: &impl Serialize) -> Frame {
 
 fn dispatch(hub: &Hub, event: Event) {
     let (channel, frame) = match event {
+        Event::Notification { tenant, user, change, counts } => {
+            let change = frame(&match change {
+                NotificationChange::Created { notification } => TenantServerMessage::NewNotification { notification },
+                NotificationChange::Updated { notification } => TenantServerMessage::NotificationUpdated { notification },
+                NotificationChange::MarkedAllRead { user } => TenantServerMessage::NotificationsMarkedRead { user_id: user },
+            });
+            let count = |reader: Option<i64>| {
+                frame(&TenantServerMessage::UnreadCount { count: reader.map_or(counts.wide, |u| counts.for_user(u)) })
+            };
+            let sent = match user {
+                Some(u) => {
+                    let channel = Channel::TenantUser(tenant, u);
+                    hub.send(&channel, &change) + hub.send(&channel, &count(Some(u)))
+                }
+                None => hub.send_tenant(tenant, |reader| vec![change.clone(), count(reader)]),
+            };
+            tracing::debug!(%tenant, sent, "notification dispatched");
+            return;
+        }
+        Event::DashboardRefresh { tenant, reason } => {
+            let refresh = frame(&TenantServerMessage::DashboardRefresh { reason });
+            hub.send_tenant(tenant, |_| vec![refresh.clone()]);
+            return;
+        }
+        Event::Entity { tenant, room, event, data } => {
+            (Channel::Room(tenant, room), frame(&TenantServerMessage::EntityUpdate { event, room, data }))
+        }
         Event::SessionStatus { session_id, status, connection_id, their_label, at } => {
             if let Some(connection) = &connection_id {
                 hub.link(&session_id, connection);

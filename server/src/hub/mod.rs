@@ -12,7 +12,7 @@ mod dispatch;
 
 pub use dispatch::run as run_dispatch;
 
-use app::protocol::{CollegeId, ConnectionId, SessionId};
+use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +30,13 @@ pub type Frame = Utf8Bytes;
 pub enum Channel {
     Session(SessionId),
     College(CollegeId),
+    /// A tenant's notifications and dashboard, for sockets with a channel
+    /// token (a back end, not a person).
+    Tenant(TenantId),
+    /// The same, as one staff member sees it (their own notifications too).
+    TenantUser(TenantId, i64),
+    /// One of a tenant's helpdesk rooms.
+    Room(TenantId, Room),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -147,6 +154,32 @@ impl Hub {
         }
         for id in slow {
             index.remove(id);
+        }
+        sent
+    }
+
+    /// Sends to a tenant's [`Channel::Tenant`] and every watching staff
+    /// member's [`Channel::TenantUser`]; `frames` gives what each reader gets
+    /// (`None`: the tenant channel).
+    pub fn send_tenant(&self, tenant: TenantId, frames: impl Fn(Option<i64>) -> Vec<Frame>) -> usize {
+        let readers: Vec<Channel> = {
+            let index = self.inner.lock().expect("hub lock");
+            index
+                .channels
+                .keys()
+                .filter(|c| matches!(c, Channel::Tenant(t) | Channel::TenantUser(t, _) if *t == tenant))
+                .cloned()
+                .collect()
+        };
+        let mut sent = 0;
+        for channel in readers {
+            let user = match channel {
+                Channel::TenantUser(_, user) => Some(user),
+                _ => None,
+            };
+            for frame in frames(user) {
+                sent += self.send(&channel, &frame);
+            }
         }
         sent
     }

@@ -6,6 +6,8 @@
 pub mod confirmd;
 pub mod confirmd_payload;
 pub mod tenant;
+pub mod tenant_events;
+pub mod tenant_payload;
 pub mod whatsapp;
 pub mod whatsapp_payload;
 

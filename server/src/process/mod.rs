@@ -7,10 +7,11 @@
 
 mod connections;
 pub mod sweeper;
+pub mod tenant;
 mod whatsapp;
 
 use crate::bus::Bus;
-use crate::intake::{confirmd, confirmd_payload, whatsapp as wa_intake};
+use crate::intake::{confirmd, confirmd_payload, tenant_events, whatsapp as wa_intake};
 use crate::store::{Store, StoredDelivery};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
@@ -97,6 +98,7 @@ impl Processor {
                 }
             }
             wa_intake::PROVIDER => whatsapp::apply(self, serde_json::from_slice(&delivery.body)?).await,
+            tenant_events::PROVIDER => Ok(tenant::apply(self, serde_json::from_slice(&delivery.body)?).await?.0),
             other => anyhow::bail!("no processor for provider `{other}`"),
         }
     }

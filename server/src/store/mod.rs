@@ -7,6 +7,7 @@ mod accounts;
 mod deliveries;
 mod sessions;
 mod sqlite;
+mod tenant_data;
 mod tenant_webhooks;
 mod whatsapp;
 
@@ -14,6 +15,7 @@ pub use accounts::*;
 pub use deliveries::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
+pub use tenant_data::*;
 pub use tenant_webhooks::*;
 pub use whatsapp::*;
 
@@ -22,9 +24,9 @@ use std::sync::Arc;
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

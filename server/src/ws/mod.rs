@@ -2,4 +2,5 @@
 
 pub mod connections;
 mod pump;
+pub mod tenant;
 pub mod whatsapp;

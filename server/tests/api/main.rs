@@ -6,6 +6,8 @@ mod connect_flow;
 mod helpers;
 mod intake;
 mod lifecycle;
+mod tenant_events;
+mod tenant_helpers;
 mod wa_helpers;
 mod webhook_settings;
 mod whatsapp;

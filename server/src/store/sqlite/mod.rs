@@ -4,6 +4,8 @@
 
 mod accounts;
 mod deliveries;
+mod notifications;
+mod orders;
 mod sessions;
 mod tenant_webhooks;
 mod whatsapp;

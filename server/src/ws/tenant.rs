@@ -1,0 +1,73 @@
+//! `WS /ws/tenant`: a tenant's notifications, dashboard refreshes and
+//! helpdesk rooms (seed 004's `join-tenant`, seed 002's rooms).
+//!
+//! `{"type":"join-tenant","tenantId":K}` is authorised by the session
+//! cookie sent on the upgrade (the staff member then also gets their own
+//! notifications) or by a channel token for `tenant:K`. `{"type":"join",
+//! "room":"tickets"}` then adds a helpdesk room of that tenant.
+
+use super::pump::{self, text};
+use crate::auth::{channel_token, Staff};
+use crate::hub::{Channel, Registration};
+use crate::state::AppState;
+use app::protocol::{TenantClientMessage, TenantId, TenantServerMessage};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
+    let staff = match Staff::from_cookie(&headers, &state).await {
+        Ok(staff) => staff,
+        Err(err) => return err.into_response(),
+    };
+    ws.max_message_size(pump::MAX_CLIENT_MESSAGE).on_upgrade(move |socket| serve(socket, staff, state))
+}
+
+async fn serve(socket: WebSocket, staff: Option<Staff>, state: AppState) {
+    let (registration, queue) = state.hub.register();
+    let hub = state.hub.clone();
+    let mut joined: Option<TenantId> = None;
+    pump::pump(socket, queue, &hub, |body| handle(&state, staff.as_ref(), &registration, &mut joined, body)).await;
+}
+
+/// The channel a join gives, or why not.
+fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<Channel, String> {
+    if let Some(staff) = staff.filter(|s| s.role_in(tenant).is_some()) {
+        return Ok(Channel::TenantUser(tenant, staff.user_id));
+    }
+    let token = token.ok_or_else(|| format!("not allowed to join tenant {tenant}: sign in or send a channel token"))?;
+    let claims = channel_token::verify(token, &state.auth.channel_key, Utc::now()).map_err(|e| format!("channel token refused: {e}"))?;
+    if claims.channel == format!("tenant:{tenant}") {
+        Ok(Channel::Tenant(tenant))
+    } else {
+        Err(format!("the token is not for tenant {tenant}"))
+    }
+}
+
+fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, joined: &mut Option<TenantId>, body: &str) -> Message {
+    let reply = match serde_json::from_str::<TenantClientMessage>(body) {
+        Ok(TenantClientMessage::JoinTenant { tenant_id, token }) => match channel_for(state, staff, tenant_id, token.as_deref()) {
+            Ok(channel) => {
+                registration.subscribe(channel);
+                *joined = Some(tenant_id);
+                TenantServerMessage::Joined { tenant_id, room: None }
+            }
+            Err(message) => {
+                tracing::warn!(tenant = %tenant_id, %message, "tenant subscription refused");
+                TenantServerMessage::Error { message }
+            }
+        },
+        Ok(TenantClientMessage::Join { room }) => match *joined {
+            Some(tenant) => {
+                registration.subscribe(Channel::Room(tenant, room));
+                TenantServerMessage::Joined { tenant_id: tenant, room: Some(room) }
+            }
+            None => TenantServerMessage::Error { message: "join a tenant first".into() },
+        },
+        Ok(TenantClientMessage::Ping) => TenantServerMessage::Pong { timestamp: Utc::now() },
+        Err(err) => TenantServerMessage::Error { message: format!("unreadable message: {err}") },
+    };
+    text(&reply)
+}
