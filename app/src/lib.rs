@@ -42,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::provide_auth();
+    components::bell::provide_tenant_live();
     // Marks the page interactive once hydrated (effects run only in the
     // browser), so tests and scripts know when clicks take effect.
     Effect::new(|_| {
@@ -63,8 +64,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=pages::SettingsPage/>
                     <Route path=path!("/settings/webhooks") view=pages::WebhookSettingsPage/>
                     <Route path=path!("/activity") view=pages::ActivityPage/>
+                    <Route path=path!("/dashboard") view=pages::DashboardPage/>
+                    <Route path=path!("/helpdesk") view=pages::HelpdeskPage/>
                 </Routes>
             </main>
+            <components::bell::Toasts/>
         </Router>
     }
 }

@@ -101,3 +101,28 @@ export async function signIn(page: import('@playwright/test').Page, server: Serv
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.pathname === next.split('?')[0]);
 }
+
+/** A tenant's new signing secret, generated as the signed-in admin of `page`. */
+export async function tenantSecret(page: import('@playwright/test').Page, server: Server): Promise<string> {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'tidings_csrf')!.value;
+  const response = await page.request.post(`${server.url}/api/webhooks/settings/generate-secret`, { headers: { 'X-CSRF-Token': csrf } });
+  return (await response.json()).data.secret;
+}
+
+let messageCounter = 0;
+
+/** Posts a tenant webhook signed with Standard Webhooks, as a shop would. */
+export async function postTenant(server: Server, secret: string, kind: string, payload: object): Promise<void> {
+  const { createHmac } = await import('node:crypto');
+  const body = JSON.stringify(payload);
+  const id = `msg_e2e_${++messageCounter}_${Date.now()}`;
+  const ts = Math.floor(Date.now() / 1000).toString();
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  const response = await fetch(`${server.url}/api/webhooks/${kind}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${signature}` },
+    body,
+  });
+  if (!response.ok) throw new Error(`${kind}: ${response.status} ${await response.text()}`);
+}

@@ -8,7 +8,7 @@
 //! live), so a page re-reads the current state at that moment and catches up
 //! on whatever changed while it was offline.
 
-use crate::protocol::{ClientMessage, ServerMessage, WaServerMessage};
+use crate::protocol::{ClientMessage, ServerMessage, TenantServerMessage, WaServerMessage};
 use serde::de::DeserializeOwned;
 use futures::channel::oneshot;
 use futures::future::Fuse;
@@ -72,6 +72,12 @@ impl LiveMessage for ServerMessage {
     }
 }
 
+impl LiveMessage for TenantServerMessage {
+    fn is_ready(&self) -> bool {
+        matches!(self, TenantServerMessage::Joined { room: None, .. })
+    }
+}
+
 impl LiveMessage for WaServerMessage {
     fn is_ready(&self) -> bool {
         matches!(self, WaServerMessage::Registered { .. })
@@ -91,11 +97,11 @@ impl Drop for LiveSocket {
     }
 }
 
-/// Opens `url`, sends `greeting` on every (re)connect, and keeps it open
-/// until the returned handle is dropped.
+/// Opens `url`, sends the `greeting` messages on every (re)connect, and
+/// keeps it open until the returned handle is dropped.
 pub fn open_live_socket<M: LiveMessage>(
     url: String,
-    greeting: Option<String>,
+    greeting: Vec<String>,
     on_message: impl Fn(M) + 'static,
     on_link: impl Fn(LinkState) + 'static,
 ) -> LiveSocket {
@@ -107,7 +113,7 @@ pub fn open_live_socket<M: LiveMessage>(
 
 struct Target {
     url: String,
-    greeting: Option<String>,
+    greeting: Vec<String>,
 }
 
 enum Outcome {
@@ -162,7 +168,7 @@ async fn connect_once<M: LiveMessage>(
         return Outcome::Dropped { was_live: false };
     };
     let (mut tx, mut rx) = socket.split();
-    if let Some(greeting) = &target.greeting {
+    for greeting in &target.greeting {
         if tx.send(Message::Text(greeting.clone())).await.is_err() {
             return Outcome::Dropped { was_live: false };
         }

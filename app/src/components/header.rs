@@ -1,5 +1,6 @@
 //! The top bar every page shows, with the signed-in user and sign-out.
 
+use super::bell::{Bell, LiveTenant};
 use crate::auth::use_auth;
 use crate::client;
 use leptos::prelude::*;
@@ -28,6 +29,8 @@ pub fn Header() -> impl IntoView {
                 <a href="/register/connect">"Connect wallet"</a>
                 <a href="/whatsapp">"WhatsApp"</a>
                 <Show when=move || auth.me.with(Option::is_some)>
+                    <a href="/dashboard">"Dashboard"</a>
+                    <a href="/helpdesk">"Helpdesk"</a>
                     <a href="/settings">"Settings"</a>
                     <a href="/activity">"Activity"</a>
                 </Show>
@@ -35,6 +38,10 @@ pub fn Header() -> impl IntoView {
                     when=move || auth.me.with(Option::is_some)
                     fallback=|| view! { <a href="/login">"Sign in"</a> }
                 >
+                    {move || {
+                        let tenant = auth.me.with(|m| m.as_ref().and_then(|m| m.tenants.first().map(|t| t.tenant_id)));
+                        tenant.map(|tenant| view! { <LiveTenant tenant/><Bell/> })
+                    }}
                     <span class="who">{move || auth.me.with(|m| m.as_ref().map(|m| m.email.clone()))}</span>
                     <button class="button small" on:click=sign_out.clone()>"Sign out"</button>
                 </Show>

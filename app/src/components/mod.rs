@@ -1,5 +1,6 @@
 //! Pieces the pages share.
 
+pub mod bell;
 mod header;
 mod live_dot;
 mod qr;

@@ -2,6 +2,8 @@
 
 mod activity;
 mod connect;
+mod dashboard;
+mod helpdesk;
 mod home;
 mod login;
 mod settings;
@@ -9,6 +11,8 @@ mod whatsapp;
 
 pub use activity::ActivityPage;
 pub use connect::ConnectPage;
+pub use dashboard::DashboardPage;
+pub use helpdesk::HelpdeskPage;
 pub use login::LoginPage;
 pub use settings::{SettingsPage, WebhookSettingsPage};
 pub use home::{Home, NotFound};

@@ -140,7 +140,7 @@ pub fn ConnectPage() -> impl IntoView {
         let Some(id) = session_id.get() else { return };
         let socket = client::open_live_socket(
             client::ws_url(&id),
-            None,
+            Vec::new(),
             move |msg: ServerMessage| flow.on_message(msg),
             move |state| flow.link.set(state),
         );

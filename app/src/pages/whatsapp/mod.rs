@@ -120,7 +120,7 @@ fn WhatsAppBoard() -> impl IntoView {
         let register = WaClientMessage::Register { college_id: board.college.get_untracked(), token: None };
         let socket = client::open_live_socket(
             client::ws_whatsapp_url(),
-            Some(serde_json::to_string(&register).expect("register serialises")),
+            vec![serde_json::to_string(&register).expect("register serialises")],
             move |msg: WaServerMessage| board.on_message(msg),
             move |state| board.link.set(state),
         );
