@@ -56,6 +56,7 @@ fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, 
             }
             Err(message) => {
                 tracing::warn!(tenant = %tenant_id, %message, "tenant subscription refused");
+                super::log_refusal(state, staff, tenant_id, format!("socket refused for tenant {tenant_id}: {message}"));
                 TenantServerMessage::Error { message }
             }
         },

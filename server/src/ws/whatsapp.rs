@@ -14,8 +14,7 @@ use super::pump::{self, text};
 use crate::auth::{channel_token, Staff};
 use crate::hub::{Channel, Registration};
 use crate::state::AppState;
-use crate::store::Activity;
-use app::protocol::{ActivityKind, CollegeId, WaClientMessage, WaServerMessage};
+use app::protocol::{CollegeId, WaClientMessage, WaServerMessage};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -57,19 +56,6 @@ async fn serve(socket: WebSocket, staff: Option<Staff>, state: AppState) {
     pump::pump(socket, queue, &hub, |body| handle(&state, staff.as_ref(), &registration, body)).await;
 }
 
-/// Records a refused subscription in the tenant's activity log.
-fn log_refusal(state: &AppState, staff: Option<&Staff>, college: &CollegeId, refusal: &Refusal) {
-    let Some(tenant) = college.tenant() else { return };
-    let store = state.store.clone();
-    let actor = staff.map(|s| s.email.clone());
-    let detail = format!("socket refused for college {college}: {refusal}");
-    tokio::spawn(async move {
-        let activity = Activity { tenant: Some(tenant), actor: actor.as_deref(), kind: ActivityKind::SubscriptionRefused, detail };
-        // Logged only if the tenant exists (the foreign key refuses others).
-        let _ = store.log_activity(&activity, Utc::now()).await;
-    });
-}
-
 fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, body: &str) -> Message {
     let reply = match serde_json::from_str::<WaClientMessage>(body) {
         Ok(WaClientMessage::Register { college_id, token }) => match authorize(state, staff, &college_id, token.as_deref()) {
@@ -84,7 +70,9 @@ fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, 
             }
             Err(refusal) => {
                 tracing::warn!(college = %college_id, %refusal, "subscription refused");
-                log_refusal(state, staff, &college_id, &refusal);
+                if let Some(tenant) = college_id.tenant() {
+                    super::log_refusal(state, staff, tenant, format!("socket refused for college {college_id}: {refusal}"));
+                }
                 WaServerMessage::Error { message: refusal.to_string() }
             }
         },

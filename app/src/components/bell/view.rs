@@ -24,7 +24,9 @@ pub fn Bell() -> impl IntoView {
     view! {
         <div class="bell">
             <button class="bell-button" aria-label=label aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
-                <span aria-hidden="true">"🔔"</span>
+                <svg class="bell-icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z"/>
+                </svg>
                 <Show when=has_unread>
                     <span class="badge" data-testid="unread">{move || live.unread.get()}</span>
                 </Show>

@@ -15,6 +15,17 @@ pub(super) fn local_time(at: DateTime<Utc>) -> String {
 pub(super) fn Tick(status: MessageStatus, #[prop(optional)] reason: Option<String>) -> impl IntoView {
     let (mark, label) = status.tick();
     let title = reason.unwrap_or_else(|| label.to_owned());
+    // The clock is drawn, so it shows even where no emoji font is installed.
+    let mark = match status {
+        MessageStatus::Pending => view! {
+            <svg class="clock" viewBox="0 0 16 16" aria-hidden="true">
+                <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/>
+                <path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/>
+            </svg>
+        }
+        .into_any(),
+        _ => mark.into_any(),
+    };
     view! {
         <span class=format!("tick tick-{}", status.as_str()) role="img" aria-label=label title=title>{mark}</span>
     }
