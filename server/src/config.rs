@@ -83,6 +83,12 @@ pub struct Settings {
     pub first_tenant_name: String,
     /// Signs channel tokens (`TIDINGS_SECRET_KEY`).
     pub channel_key: SecretString,
+    /// Whether outbound webhooks may go to internal addresses (local
+    /// development and tests only).
+    pub outbound_allow_internal: bool,
+    /// How often the outbound queue is polled; `None` leaves it to callers
+    /// (tests drive it with their own clock).
+    pub outbound_poll: Option<Duration>,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -186,6 +192,12 @@ impl Settings {
             admin,
             first_tenant_name: first(lookup, &["TIDINGS_FIRST_TENANT"]).unwrap_or_else(|| "Demo College".into()),
             channel_key,
+            outbound_allow_internal: first(lookup, &["OUTBOUND_ALLOW_INTERNAL"]).is_some_and(|v| v == "true" || v == "1"),
+            outbound_poll: match first(lookup, &["OUTBOUND_POLL_MS"]).map(|v| v.parse::<u64>()).transpose().context("OUTBOUND_POLL_MS must be a number")? {
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(ms)),
+                None => Some(Duration::from_millis(250)),
+            },
         })
     }
 }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod graph;
 pub mod hub;
 pub mod intake;
+pub mod outbound;
 pub mod matching;
 pub mod platform;
 pub mod process;
@@ -84,6 +85,13 @@ pub struct Application {
 }
 
 impl Application {
+    /// The outbound dispatcher, for callers that drive it themselves.
+    pub fn dispatcher(&self) -> outbound::Dispatcher {
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.bus.clone(), self.state.settings.outbound_allow_internal)
+    }
+}
+
+impl Application {
     /// Binds `leptos_options.site_addr` (port 0 picks a free port), opens the
     /// store and chooses the backends named by `settings`.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
@@ -135,6 +143,8 @@ impl Application {
             tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
         ];
+        let dispatcher = outbound::Dispatcher::new(state.store.clone(), state.bus.clone(), state.settings.outbound_allow_internal);
+        let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();
         let router = routes::router(state, simulators);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -154,7 +164,7 @@ impl Application {
                 Ok(())
             }
         };
-        for task in background {
+        for task in background.into_iter().chain(outbound_task) {
             task.abort();
         }
         result

@@ -5,6 +5,7 @@
 mod accounts;
 mod ids;
 mod messages;
+mod outbound;
 mod status;
 mod tenant_events;
 mod webhook_settings;
@@ -26,3 +27,4 @@ pub use tenant_events::{
     ActivityItem, DashboardSummary, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority,
     Room, TenantClientMessage, TenantServerMessage,
 };
+pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};

@@ -3,6 +3,7 @@
 pub mod dashboard;
 pub mod deliveries;
 pub mod notifications;
+pub mod outbound;
 pub mod sessions;
 pub mod stats;
 pub mod tenants;

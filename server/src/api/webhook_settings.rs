@@ -32,11 +32,7 @@ pub struct TenantQuery {
 
 /// The tenant a settings call is about, if the caller administers it.
 fn tenant(principal: &Principal, query: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
-    let tenant = principal.select_tenant(query.tenant_id.clone(), headers)?;
-    match principal {
-        Principal::Staff(staff) => staff.admin_of(tenant),
-        Principal::ApiKey(_) => Ok(tenant),
-    }
+    principal.admin_tenant(query.tenant_id.clone(), headers)
 }
 
 async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, ApiError> {

@@ -160,6 +160,16 @@ impl Principal {
         }
     }
 
+    /// Like [`Self::select_tenant`], for changes only its admins (or its
+    /// own API key) may make.
+    pub fn admin_tenant(&self, named: Option<String>, headers: &HeaderMap) -> Result<TenantId, ApiError> {
+        let tenant = self.select_tenant(named, headers)?;
+        match self {
+            Principal::Staff(staff) => staff.admin_of(tenant),
+            Principal::ApiKey(_) => Ok(tenant),
+        }
+    }
+
     /// The user a staff caller is; `None` for API keys.
     pub fn user(&self) -> Option<i64> {
         match self {

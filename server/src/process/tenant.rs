@@ -5,8 +5,9 @@
 use super::{Outcome, Processor};
 use crate::bus::{Event, NotificationChange};
 use crate::intake::tenant_payload::{EntityPayload, TenantEvent};
+use crate::outbound;
 use crate::store::{NewNotification, NewOrder, NewPayment};
-use app::protocol::{DeliveryStatus, Notification, NotificationType, PaymentStatus, Priority, Room, TenantId};
+use app::protocol::{DeliveryStatus, Notification, NotificationType, OutboundEventType, PaymentStatus, Priority, Room, TenantId};
 use chrono::Utc;
 use serde_json::{json, Value};
 
@@ -28,6 +29,7 @@ pub async fn notify(p: &Processor, n: NewNotification) -> anyhow::Result<Notific
     let counts = p.store.unread_counts(n.tenant).await?;
     let change = NotificationChange::Created { notification: notification.clone() };
     p.bus.publish(Event::Notification { tenant: n.tenant, user: n.user, change, counts }).await?;
+    outbound::enqueue(p.store.as_ref(), n.tenant, OutboundEventType::NotificationCreated, json!(notification)).await?;
     Ok(notification)
 }
 
@@ -66,6 +68,7 @@ pub async fn apply(p: &Processor, event: TenantEvent) -> anyhow::Result<(Outcome
             let stored = p.store.upsert_order(&new, Utc::now()).await?;
             produced.order_id = Some(stored.value.id);
             if stored.new {
+                outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::OrderCreated, json!(stored.value)).await?;
                 let who = order.customer_name.unwrap_or_else(|| "a customer".into());
                 let title = format!("New order {}", new.order_number);
                 let message = format!("{who} ordered for {:.2}.", order.amount);
@@ -95,6 +98,8 @@ pub async fn apply(p: &Processor, event: TenantEvent) -> anyhow::Result<(Outcome
                 PaymentStatus::Pending => (format!("Payment pending for {order}"), NotificationType::Info, Priority::Low),
             };
             if stored.new {
+                let event = json!({ "order": stored.value, "paymentId": payment.payment_id, "status": payment.status, "amount": payment.amount });
+                outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::PaymentUpdated, event).await?;
                 let amount = payment.amount.map(|a| format!(" of {a:.2}")).unwrap_or_default();
                 let message = format!("Payment {}{amount}.", payment.payment_id);
                 let meta = json!({ "orderNumber": order, "paymentId": payment.payment_id });

@@ -5,8 +5,9 @@
 use super::{Outcome, Processor};
 use crate::bus::Event;
 use crate::intake::whatsapp_payload::WaEvent;
+use crate::outbound;
 use crate::store::{MessageChange, NewIncoming};
-use app::protocol::{DeliveryStatus, MessageStatus};
+use app::protocol::{DeliveryStatus, MessageStatus, OutboundEventType};
 
 /// Attempts at the compare-and-set before giving the delivery back to the
 /// retry schedule.
@@ -43,6 +44,10 @@ pub async fn apply(p: &Processor, event: WaEvent) -> anyhow::Result<Outcome> {
                     if to != from {
                         let fresh = p.store.outgoing_by_wamid(&wamid).await?.unwrap_or(message);
                         tracing::info!(%wamid, %from, %to, college = %fresh.college_id, "message status changed");
+                        if let Some(tenant) = fresh.college_id.tenant() {
+                            let event = serde_json::json!(fresh);
+                            outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::WhatsappStatus, event).await?;
+                        }
                         p.bus.publish(Event::MessageStatus { college_id: fresh.college_id.clone(), message: fresh, at: timestamp }).await?;
                     }
                     return Ok(PROCESSED);

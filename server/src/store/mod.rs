@@ -5,6 +5,7 @@
 
 mod accounts;
 mod deliveries;
+mod outbound;
 mod sessions;
 mod sqlite;
 mod tenant_data;
@@ -13,6 +14,7 @@ mod whatsapp;
 
 pub use accounts::*;
 pub use deliveries::*;
+pub use outbound::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
 pub use tenant_data::*;
@@ -24,9 +26,9 @@ use std::sync::Arc;
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + OutboundStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + OutboundStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

@@ -36,6 +36,9 @@ pub struct TestApp {
     pub settings: Settings,
     /// The first admin's session.
     pub admin: Option<Session>,
+    /// The outbound queue, driven by the tests with their own clock when
+    /// `OUTBOUND_POLL_MS=0`.
+    pub dispatcher: tidings::outbound::Dispatcher,
 }
 
 /// Starts a server with a fresh database and the given extra settings.
@@ -66,12 +69,13 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
         .build();
     let app = Application::build(settings, options).await.expect("app builds");
+    let dispatcher = app.dispatcher();
     let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    let mut app = TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None };
+    let mut app = TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None, dispatcher };
     app.admin = Some(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("the first admin signs in"));
     app
 }

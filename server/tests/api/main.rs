@@ -6,6 +6,7 @@ mod connect_flow;
 mod helpers;
 mod intake;
 mod lifecycle;
+mod outbound;
 mod tenant_events;
 mod tenant_helpers;
 mod wa_helpers;

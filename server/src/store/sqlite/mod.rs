@@ -6,6 +6,7 @@ mod accounts;
 mod deliveries;
 mod notifications;
 mod orders;
+mod outbound;
 mod sessions;
 mod tenant_webhooks;
 mod whatsapp;

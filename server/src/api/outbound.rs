@@ -1,0 +1,222 @@
+//! Outbound webhook endpoints (seed 002's `setWebhookUrl`/`getWebhookUrl`/
+//! `testWebhook`, grown up): register, change, rotate, delete, test, read the
+//! delivery log and resend. For the tenant's admins (cookie) or its back end
+//! (API key).
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::outbound::guard;
+use crate::state::AppState;
+use crate::store::{Activity, DeliveryLogFilter, EndpointChange, NewEndpoint};
+use app::protocol::{
+    ActivityKind, EndpointView, EndpointWithSecret, Envelope, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId,
+};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use base64::Engine;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantQuery {
+    tenant_id: Option<String>,
+}
+
+fn tenant(principal: &Principal, q: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
+    principal.admin_tenant(q.tenant_id.clone(), headers)
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
+    guard::check_url(url, state.settings.outbound_allow_internal)
+        .map(|u| u.to_string())
+        .map_err(|e| ApiError::BadRequest(format!("url refused: {e}")))
+}
+
+fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {
+    if types.contains(&OutboundEventType::Test) {
+        return Err(ApiError::BadRequest("`webhook.test` is sent on request only".into()));
+    }
+    Ok(())
+}
+
+async fn log(state: &AppState, principal: &Principal, tenant: TenantId, detail: String) -> Result<(), ApiError> {
+    let actor = match principal {
+        Principal::Staff(s) => s.email.clone(),
+        Principal::ApiKey(_) => "API key".into(),
+    };
+    let activity = Activity { tenant: Some(tenant), actor: Some(&actor), kind: ActivityKind::SettingsChanged, detail };
+    state.store.log_activity(&activity, Utc::now()).await?;
+    Ok(())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(q): Query<TenantQuery>,
+) -> Result<Json<Envelope<Vec<EndpointView>>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    Ok(Json(Envelope::ok(state.store.list_endpoints(tenant).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewEndpointRequest {
+    url: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    event_types: Vec<OutboundEventType>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(q): Query<TenantQuery>,
+    Json(req): Json<NewEndpointRequest>,
+) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    check_types(&req.event_types)?;
+    let secret = new_secret();
+    let endpoint = NewEndpoint {
+        tenant,
+        url: checked_url(&state, &req.url)?,
+        description: req.description,
+        secret: secret.clone(),
+        event_types: req.event_types,
+    };
+    let endpoint = state.store.create_endpoint(&endpoint, Utc::now()).await?;
+    log(&state, &principal, tenant, format!("added webhook endpoint {}", endpoint.url)).await?;
+    Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointPatch {
+    url: Option<String>,
+    description: Option<String>,
+    event_types: Option<Vec<OutboundEventType>>,
+    enabled: Option<bool>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<TenantQuery>,
+    Json(patch): Json<EndpointPatch>,
+) -> Result<Json<Envelope<EndpointView>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    if let Some(types) = &patch.event_types {
+        check_types(types)?;
+    }
+    let change = EndpointChange {
+        url: patch.url.as_deref().map(|u| checked_url(&state, u)).transpose()?,
+        description: patch.description,
+        event_types: patch.event_types,
+        enabled: patch.enabled,
+    };
+    let endpoint = state.store.update_endpoint(tenant, id, &change).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
+    log(&state, &principal, tenant, format!("changed webhook endpoint {}", endpoint.url)).await?;
+    Ok(Json(Envelope::ok(endpoint)))
+}
+
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<TenantQuery>,
+) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    let secret = new_secret();
+    if !state.store.rotate_endpoint_secret(tenant, id, &secret).await? {
+        return Err(ApiError::NotFound("endpoint not found"));
+    }
+    let endpoint = state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
+    let activity = Activity {
+        tenant: Some(tenant),
+        actor: None,
+        kind: ActivityKind::SecretRotated,
+        detail: format!("new signing secret for webhook endpoint {}", endpoint.url),
+    };
+    state.store.log_activity(&activity, Utc::now()).await?;
+    Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<TenantQuery>,
+) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    if !state.store.delete_endpoint(tenant, id).await? {
+        return Err(ApiError::NotFound("endpoint not found"));
+    }
+    log(&state, &principal, tenant, format!("removed webhook endpoint #{id}")).await?;
+    Ok(Json(Envelope::ok(true)))
+}
+
+/// Queues a `webhook.test` event for this endpoint only.
+pub async fn test(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<TenantQuery>,
+) -> Result<Json<Envelope<i64>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
+    let payload = json!({ "message": "A test event from Tidings.", "endpointId": id });
+    let ids = state.store.enqueue(tenant, OutboundEventType::Test, &payload, Some(id), Utc::now()).await?;
+    Ok(Json(Envelope::ok(ids.first().copied().unwrap_or_default())))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogQuery {
+    tenant_id: Option<String>,
+    event_type: Option<OutboundEventType>,
+    status: Option<OutboundStatus>,
+    limit: Option<i64>,
+}
+
+pub async fn deliveries(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Envelope<Vec<OutboundDeliveryView>>>, ApiError> {
+    let tenant = principal.admin_tenant(q.tenant_id.clone(), &headers)?;
+    state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
+    let filter = DeliveryLogFilter { event_type: q.event_type, status: q.status, limit: q.limit.unwrap_or(100).clamp(1, 500) };
+    Ok(Json(Envelope::ok(state.store.list_outbound_deliveries(tenant, id, &filter).await?)))
+}
+
+pub async fn resend(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<TenantQuery>,
+) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = tenant(&principal, &q, &headers)?;
+    if !state.store.resend(tenant, id, Utc::now()).await? {
+        return Err(ApiError::NotFound("delivery not found"));
+    }
+    Ok(Json(Envelope::ok(true)))
+}
