@@ -86,6 +86,9 @@ pub struct Settings {
     /// Whether outbound webhooks may go to internal addresses (local
     /// development and tests only).
     pub outbound_allow_internal: bool,
+    /// The tenant whose endpoints receive `connection.status` events
+    /// (`CONNECT_TENANT_ID`, default the first tenant).
+    pub connect_tenant: app::protocol::TenantId,
     /// How often the outbound queue is polled; `None` leaves it to callers
     /// (tests drive it with their own clock).
     pub outbound_poll: Option<Duration>,
@@ -192,6 +195,9 @@ impl Settings {
             admin,
             first_tenant_name: first(lookup, &["TIDINGS_FIRST_TENANT"]).unwrap_or_else(|| "Demo College".into()),
             channel_key,
+            connect_tenant: app::protocol::TenantId(
+                first(lookup, &["CONNECT_TENANT_ID"]).map(|v| v.parse()).transpose().context("CONNECT_TENANT_ID must be a number")?.unwrap_or(1),
+            ),
             outbound_allow_internal: first(lookup, &["OUTBOUND_ALLOW_INTERNAL"]).is_some_and(|v| v == "true" || v == "1"),
             outbound_poll: match first(lookup, &["OUTBOUND_POLL_MS"]).map(|v| v.parse::<u64>()).transpose().context("OUTBOUND_POLL_MS must be a number")? {
                 Some(0) => None,

@@ -137,6 +137,7 @@ impl Application {
             store: state.store.clone(),
             bus: state.bus.clone(),
             legacy_matching: state.settings.legacy_invitation.is_some(),
+            connect_tenant: Some(state.settings.connect_tenant),
         };
         let background = [
             tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),

@@ -4,7 +4,8 @@ use super::api::read;
 use super::auth_api::guarded;
 use crate::protocol::{
     ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, GeneratedSecret, MemberView, Role, TenantId, TenantMembership,
-    TestDelivery, WebhookSettings, WebhookSettingsPatch,
+    EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus, TestDelivery, WebhookSettings,
+    WebhookSettingsPatch,
 };
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
@@ -68,4 +69,56 @@ pub async fn generate_secret(tenant: TenantId) -> Result<GeneratedSecret, String
 
 pub async fn test_webhook(tenant: TenantId) -> Result<TestDelivery, String> {
     post(&settings_url(tenant, "/test"), &json!({})).await
+}
+
+fn endpoints_url(tenant: TenantId, rest: &str) -> String {
+    format!("/api/webhooks/endpoints{rest}?tenantId={tenant}")
+}
+
+pub async fn endpoints(tenant: TenantId) -> Result<Vec<EndpointView>, String> {
+    get(&endpoints_url(tenant, "")).await
+}
+
+pub async fn create_endpoint(tenant: TenantId, url: &str, types: &[OutboundEventType]) -> Result<EndpointWithSecret, String> {
+    post(&endpoints_url(tenant, ""), &json!({ "url": url, "eventTypes": types })).await
+}
+
+pub async fn set_endpoint_enabled(tenant: TenantId, id: i64, enabled: bool) -> Result<EndpointView, String> {
+    let request = guarded(Request::patch(&endpoints_url(tenant, &format!("/{id}"))))
+        .json(&json!({ "enabled": enabled }))
+        .map_err(|e| e.to_string())?;
+    read(request.send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn delete_endpoint(tenant: TenantId, id: i64) -> Result<bool, String> {
+    read(guarded(Request::delete(&endpoints_url(tenant, &format!("/{id}")))).send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn rotate_endpoint_secret(tenant: TenantId, id: i64) -> Result<EndpointWithSecret, String> {
+    post(&endpoints_url(tenant, &format!("/{id}/rotate-secret")), &json!({})).await
+}
+
+pub async fn test_endpoint(tenant: TenantId, id: i64) -> Result<i64, String> {
+    post(&endpoints_url(tenant, &format!("/{id}/test")), &json!({})).await
+}
+
+pub async fn endpoint_deliveries(
+    tenant: TenantId,
+    id: i64,
+    event_type: Option<OutboundEventType>,
+    status: Option<OutboundStatus>,
+) -> Result<Vec<OutboundDeliveryView>, String> {
+    let name = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+    let mut url = endpoints_url(tenant, &format!("/{id}/deliveries"));
+    if let Some(t) = event_type {
+        url.push_str(&format!("&eventType={}", name(json!(t))));
+    }
+    if let Some(s) = status {
+        url.push_str(&format!("&status={}", name(json!(s))));
+    }
+    get(&url).await
+}
+
+pub async fn resend_delivery(tenant: TenantId, id: i64) -> Result<bool, String> {
+    post(&format!("/api/webhooks/deliveries/{id}/resend?tenantId={tenant}"), &json!({})).await
 }

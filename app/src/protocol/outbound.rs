@@ -21,6 +21,9 @@ pub enum OutboundEventType {
     #[serde(rename = "whatsapp.status")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "whatsapp.status"))]
     WhatsappStatus,
+    #[serde(rename = "connection.status")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "connection.status"))]
+    ConnectionStatus,
     /// A test event from the settings page; sent to the endpoint asked for.
     #[serde(rename = "webhook.test")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "webhook.test"))]
@@ -29,8 +32,8 @@ pub enum OutboundEventType {
 
 impl OutboundEventType {
     /// The types a tenant can subscribe to.
-    pub const SUBSCRIBABLE: [OutboundEventType; 4] =
-        [Self::NotificationCreated, Self::OrderCreated, Self::PaymentUpdated, Self::WhatsappStatus];
+    pub const SUBSCRIBABLE: [OutboundEventType; 5] =
+        [Self::NotificationCreated, Self::OrderCreated, Self::PaymentUpdated, Self::WhatsappStatus, Self::ConnectionStatus];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +41,7 @@ impl OutboundEventType {
             Self::OrderCreated => "order.created",
             Self::PaymentUpdated => "payment.updated",
             Self::WhatsappStatus => "whatsapp.status",
+            Self::ConnectionStatus => "connection.status",
             Self::Test => "webhook.test",
         }
     }

@@ -96,7 +96,7 @@ pub async fn create(
         action_text: n.action_text,
         metadata: n.metadata,
     };
-    let processor = Processor { store: state.store.clone(), bus: state.bus.clone(), legacy_matching: false };
+    let processor = Processor::new(state.store.clone(), state.bus.clone());
     Ok(Json(Envelope::ok(notify(&processor, new).await?)))
 }
 

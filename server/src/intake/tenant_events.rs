@@ -51,7 +51,7 @@ pub async fn receive(
     };
     // Applied right away so the answer can carry the new ids; should that
     // fail, the stored delivery is retried by the worker.
-    let processor = Processor { store: state.store.clone(), bus: state.bus.clone(), legacy_matching: false };
+    let processor = Processor::new(state.store.clone(), state.bus.clone());
     let produced = match apply::apply(&processor, event.clone()).await {
         Ok((outcome, produced)) => {
             state.store.finish_delivery(id, outcome.status, None, Utc::now()).await?;

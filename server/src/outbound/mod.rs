@@ -150,7 +150,7 @@ impl Dispatcher {
         let disabled_now = self.store.set_endpoint_health(d.endpoint_id, Some(since), reason.as_deref()).await?;
         if let Some(reason) = reason.filter(|_| disabled_now) {
             tracing::warn!(endpoint = d.endpoint_id, %reason, "outbound endpoint disabled");
-            let processor = Processor { store: self.store.clone(), bus: self.bus.clone(), legacy_matching: false };
+            let processor = Processor::new(self.store.clone(), self.bus.clone());
             let note = NewNotification {
                 tenant: d.tenant,
                 user: None,

@@ -6,7 +6,8 @@ use crate::bus::Event;
 use crate::intake::confirmd_payload::ConnectionEvent;
 use crate::matching::{self, Candidates, Verdict};
 use crate::store::MatchRule;
-use app::protocol::DeliveryStatus;
+use crate::outbound;
+use app::protocol::{DeliveryStatus, OutboundEventType};
 use chrono::Utc;
 
 /// Attempts at the compare-and-set before giving the delivery back to the
@@ -34,6 +35,14 @@ pub async fn apply(p: &Processor, event: &ConnectionEvent) -> anyhow::Result<Out
         if p.store.apply_status(&change).await? {
             tracing::info!(%session_id, from = %change.from, to = %change.to, "session updated");
             if change.to != change.from {
+                if let Some(tenant) = p.connect_tenant {
+                    let event = serde_json::json!({
+                        "sessionId": session_id, "status": change.to,
+                        "connectionId": change.connection_id.as_ref().or(session.view.connection_id.as_ref()),
+                        "theirLabel": change.their_label.as_ref().or(session.view.their_label.as_ref()),
+                    });
+                    outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::ConnectionStatus, event).await?;
+                }
                 p.bus
                     .publish(Event::SessionStatus {
                         session_id: session_id.clone(),

@@ -28,6 +28,9 @@ pub struct Processor {
     pub bus: Arc<dyn Bus>,
     /// Whether the seeds' guess-by-recency matching is allowed.
     pub legacy_matching: bool,
+    /// The tenant whose outbound endpoints hear of connect flows
+    /// (`connection.status`); connect sessions are anonymous.
+    pub connect_tenant: Option<app::protocol::TenantId>,
 }
 
 /// What applying a delivery came to.
@@ -37,6 +40,11 @@ pub struct Outcome {
 }
 
 impl Processor {
+    /// A processor for tenant and provider events (no connect-flow options).
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>) -> Self {
+        Self { store, bus, legacy_matching: false, connect_tenant: None }
+    }
+
     /// Runs until `wake` closes: processes each woken id, and every
     /// `retry_interval` all pending deliveries that are due.
     pub async fn run(self, mut wake: mpsc::UnboundedReceiver<i64>, retry_interval: Duration) {

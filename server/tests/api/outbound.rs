@@ -203,3 +203,22 @@ async fn internal_addresses_are_refused_unless_allowed() {
         assert_eq!(response.status(), 400, "{url}");
     }
 }
+
+#[tokio::test]
+async fn a_wallet_connecting_reaches_the_connect_tenant_s_endpoint() {
+    let app = spawn_app(&SETTINGS).await;
+    let (base, mut received) = receiver().await;
+    endpoint(&app, &format!("{base}/connections"), json!(["connection.status"])).await;
+    let created = app.create_session().await;
+    app.scan(&created.session_id, tidings::cli::simulate::Shape::Flat, "Ada's Wallet", 3).await;
+    app.settled_stats().await;
+    app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    let mut statuses = vec![];
+    while let Ok(got) = received.try_recv() {
+        let body: Value = serde_json::from_str(&got.body).unwrap();
+        assert_eq!(body["type"], "connection.status");
+        assert_eq!(body["data"]["sessionId"], created.session_id.as_str());
+        statuses.push(body["data"]["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(statuses, vec!["request", "response", "active"]);
+}

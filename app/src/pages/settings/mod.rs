@@ -3,6 +3,7 @@
 //! once.
 
 mod keys;
+mod outbound;
 mod staff;
 mod webhooks;
 

@@ -58,6 +58,7 @@ fn WebhookBoard() -> impl IntoView {
             <Urls/>
             <Secret tenant=id settings/>
             <TestButton tenant=id/>
+            <crate::pages::settings::outbound::OutboundEndpoints tenant=id/>
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert" role="alert">{move || error.get()}</p>
             </Show>
