@@ -21,7 +21,7 @@ pub struct SocketQuery {
 }
 
 pub async fn upgrade(ws: WebSocketUpgrade, Query(query): Query<SocketQuery>, State(state): State<AppState>) -> Response {
-    ws.max_message_size(pump::MAX_CLIENT_MESSAGE)
+    pump::configure(ws)
         .on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), state))
 }
 

@@ -7,7 +7,7 @@
 //! "try again" when it fell behind, and its page reconnects and resyncs.
 
 use crate::hub::{Frame, Hub};
-use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -17,6 +17,20 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Clients only ever send small control messages.
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
+
+/// Socket buffers sized for what a page does: small control messages in,
+/// small JSON updates out. The library's defaults (128 KiB each way) would
+/// make every idle socket cost a quarter of a megabyte.
+const READ_BUFFER: usize = 2 * 1024;
+const WRITE_BUFFER: usize = 0;
+
+/// Applies Tidings' limits and buffer sizes to an upgrade.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+}
 
 /// A JSON text message.
 pub fn text(message: &impl Serialize) -> Message {

@@ -26,7 +26,7 @@ pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): Sta
         Ok(staff) => staff,
         Err(err) => return err.into_response(),
     };
-    ws.max_message_size(pump::MAX_CLIENT_MESSAGE).on_upgrade(move |socket| serve(socket, staff, state))
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, state))
 }
 
 /// Why a subscription was refused.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 /// Inserts one delivery unless its key is known.
-async fn insert(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<Recorded> {
+pub(super) async fn insert(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<Recorded> {
     let inserted: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id",
@@ -35,18 +35,12 @@ async fn insert(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<Rec
 #[async_trait]
 impl DeliveryStore for SqliteStore {
     async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<Recorded> {
-        let mut conn = self.pool.acquire().await?;
-        insert(&mut conn, d).await
+        let mut recorded = self.writer.record(vec![d.clone()]).await?;
+        recorded.pop().ok_or(sqlx::Error::RowNotFound)
     }
 
     async fn record_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<Recorded>> {
-        let mut tx = self.pool.begin().await?;
-        let mut recorded = Vec::with_capacity(deliveries.len());
-        for d in deliveries {
-            recorded.push(insert(&mut tx, d).await?);
-        }
-        tx.commit().await?;
-        Ok(recorded)
+        self.writer.record(deliveries.to_vec()).await
     }
 
     async fn requeue_unmatched(&self, provider: &str, key_prefix: &str) -> StoreResult<Vec<i64>> {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod deliveries;
+mod group_commit;
 mod notifications;
 mod orders;
 mod outbound;
@@ -18,6 +19,8 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Writes webhook deliveries, many per transaction.
+    writer: group_commit::GroupCommit,
 }
 
 impl SqliteStore {
@@ -33,6 +36,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = group_commit::GroupCommit::start(pool.clone());
+        Ok(Self { pool, writer })
     }
 }
