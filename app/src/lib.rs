@@ -8,6 +8,10 @@
 //! The server renders every page ([`shell`]); the `frontend` crate hydrates
 //! it in the browser.
 
+// Leptos' typed views nest deeply; optimised builds (which do not erase
+// component types) need more room than the default 128.
+#![recursion_limit = "256"]
+
 mod auth;
 pub mod client;
 mod components;

@@ -20,6 +20,11 @@ pub(super) async fn read<T: DeserializeOwned>(response: gloo_net::http::Response
     Ok(envelope.data)
 }
 
+/// `GET url`, reading the `{"success","data"}` envelope.
+pub(super) async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
+    read(Request::get(url).send().await.map_err(|e| e.to_string())?).await
+}
+
 /// Starts a new connect flow with its own single-use invitation.
 pub async fn create_session() -> Result<CreatedSession, String> {
     let body = CreateSessionRequest { request_type: RequestType::Registration };

@@ -1,6 +1,6 @@
 //! The settings pages' calls: tenants, staff, API keys, activity.
 
-use super::api::read;
+use super::api::{get, read};
 use super::auth_api::guarded;
 use crate::protocol::{
     ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, GeneratedSecret, MemberView, Role, TenantId, TenantMembership,
@@ -10,10 +10,6 @@ use crate::protocol::{
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-
-async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
-    read(Request::get(url).send().await.map_err(|e| e.to_string())?).await
-}
 
 async fn post<T: DeserializeOwned>(url: &str, body: &Value) -> Result<T, String> {
     let request = guarded(Request::post(url)).json(body).map_err(|e| e.to_string())?;

@@ -1,6 +1,6 @@
 //! The bell's, dashboard's and helpdesk's calls.
 
-use super::api::{read, ws_origin_url};
+use super::api::{get, read, ws_origin_url};
 use super::auth_api::guarded;
 use crate::protocol::{DashboardSummary, Notification, NotificationPage, Room, TenantId};
 use gloo_net::http::Request;
@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 
 pub async fn notifications(tenant: TenantId, before: Option<i64>) -> Result<NotificationPage, String> {
     let cursor = before.map(|b| format!("&before={b}")).unwrap_or_default();
-    let url = format!("/api/notifications?tenantId={tenant}&limit=10{cursor}");
-    read(Request::get(&url).send().await.map_err(|e| e.to_string())?).await
+    get(&format!("/api/notifications?tenantId={tenant}&limit=10{cursor}")).await
 }
 
 pub async fn set_notification(tenant: TenantId, id: i64, read_it: Option<bool>, dismissed: Option<bool>) -> Result<Notification, String> {
@@ -26,12 +25,12 @@ pub async fn mark_all_read(tenant: TenantId) -> Result<u64, String> {
 }
 
 pub async fn dashboard(tenant: TenantId) -> Result<DashboardSummary, String> {
-    read(Request::get(&format!("/api/dashboard?tenantId={tenant}")).send().await.map_err(|e| e.to_string())?).await
+    get(&format!("/api/dashboard?tenantId={tenant}")).await
 }
 
 pub async fn helpdesk(tenant: TenantId, room: Room) -> Result<Vec<Value>, String> {
     let room = serde_json::to_value(room).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    read(Request::get(&format!("/api/helpdesk/{room}?tenantId={tenant}")).send().await.map_err(|e| e.to_string())?).await
+    get(&format!("/api/helpdesk/{room}?tenantId={tenant}")).await
 }
 
 pub fn ws_tenant_url() -> String {

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::intake::tenant_payload::NotificationPayload;
 use crate::process::{tenant::notify, Processor};
 use crate::state::AppState;
-use crate::store::{NewNotification, NotificationQuery};
+use crate::store::NotificationQuery;
 use app::protocol::{Envelope, Notification, NotificationPage, TenantId};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -85,17 +85,7 @@ pub async fn create(
             return Err(ApiError::BadRequest("userId is not a member of this tenant".into()));
         }
     }
-    let new = NewNotification {
-        tenant,
-        user: n.user_id,
-        title: n.title,
-        message: n.message,
-        kind: n.kind,
-        priority: n.priority,
-        action_url: n.action_url,
-        action_text: n.action_text,
-        metadata: n.metadata,
-    };
+    let new = n.into_new(tenant);
     let processor = Processor::new(state.store.clone(), state.bus.clone());
     Ok(Json(Envelope::ok(notify(&processor, new).await?)))
 }

@@ -62,6 +62,23 @@ pub struct NotificationPayload {
     pub user_id: Option<i64>,
 }
 
+impl NotificationPayload {
+    /// The notification to store for `tenant`.
+    pub fn into_new(self, tenant: TenantId) -> crate::store::NewNotification {
+        crate::store::NewNotification {
+            tenant,
+            user: self.user_id,
+            title: self.title,
+            message: self.message,
+            kind: self.kind,
+            priority: self.priority,
+            action_url: self.action_url,
+            action_text: self.action_text,
+            metadata: self.metadata,
+        }
+    }
+}
+
 /// Seed 002's enhanced payload: `{"event", "notification"?, "data"?}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EntityPayload {

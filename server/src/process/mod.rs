@@ -12,7 +12,7 @@ mod whatsapp;
 
 use crate::bus::Bus;
 use crate::intake::{confirmd, confirmd_payload, tenant_events, whatsapp as wa_intake};
-use crate::store::{Store, StoredDelivery};
+use crate::store::{Finished, Store, StoredDelivery};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ use tokio::sync::mpsc;
 
 /// Deliveries read per scan.
 const SCAN_BATCH: i64 = 100;
+/// Woken deliveries applied together (their outcomes share a transaction).
+const WAKE_BATCH: usize = 256;
 
 #[derive(Clone)]
 pub struct Processor {
@@ -53,7 +55,17 @@ impl Processor {
         loop {
             tokio::select! {
                 id = wake.recv() => match id {
-                    Some(id) => self.process(id).await,
+                    Some(first) => {
+                        // Whatever else is waiting goes in the same batch.
+                        let mut ids = vec![first];
+                        while ids.len() < WAKE_BATCH {
+                            match wake.try_recv() {
+                                Ok(id) => ids.push(id),
+                                Err(_) => break,
+                            }
+                        }
+                        self.process_batch(&ids).await;
+                    }
                     None => return,
                 },
                 _ = tick.tick() => self.process_due().await,
@@ -63,34 +75,39 @@ impl Processor {
 
     async fn process_due(&self) {
         match self.store.due_deliveries(Utc::now(), SCAN_BATCH).await {
-            Ok(ids) => {
-                for id in ids {
-                    self.process(id).await;
-                }
-            }
+            Ok(ids) => self.process_batch(&ids).await,
             Err(err) => tracing::error!(error = %err, "could not scan pending deliveries"),
         }
     }
 
-    /// Applies one delivery, if it is still pending.
-    pub async fn process(&self, id: i64) {
-        let delivery = match self.store.delivery(id).await {
-            Ok(Some(d)) if d.status == DeliveryStatus::Pending => d,
-            Ok(_) => return,
-            Err(err) => return tracing::error!(delivery = id, error = %err, "could not read delivery"),
-        };
-        let result = match self.apply(&delivery).await {
-            Ok(outcome) => {
-                self.store.finish_delivery(id, outcome.status, outcome.session.as_ref(), Utc::now()).await
+    /// Applies the deliveries still pending among `ids`, in order, and
+    /// records the outcomes in one transaction.
+    pub async fn process_batch(&self, ids: &[i64]) {
+        let mut finished = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let delivery = match self.store.delivery(id).await {
+                Ok(Some(d)) if d.status == DeliveryStatus::Pending => d,
+                Ok(_) => continue,
+                Err(err) => {
+                    tracing::error!(delivery = id, error = %err, "could not read delivery");
+                    continue;
+                }
+            };
+            match self.apply(&delivery).await {
+                Ok(outcome) => finished.push(Finished { id, status: outcome.status, session: outcome.session }),
+                Err(err) => {
+                    let retry_at = Utc::now() + backoff(delivery.attempts);
+                    tracing::warn!(delivery = id, attempts = delivery.attempts + 1, error = %err, %retry_at, "processing failed; will retry");
+                    if let Err(err) = self.store.delay_delivery(id, &err.to_string(), retry_at).await {
+                        tracing::error!(delivery = id, error = %err, "could not record the failure; will retry");
+                    }
+                }
             }
-            Err(err) => {
-                let retry_at = Utc::now() + backoff(delivery.attempts);
-                tracing::warn!(delivery = id, attempts = delivery.attempts + 1, error = %err, %retry_at, "processing failed; will retry");
-                self.store.delay_delivery(id, &err.to_string(), retry_at).await
-            }
-        };
-        if let Err(err) = result {
-            tracing::error!(delivery = id, error = %err, "could not record processing outcome; will retry");
+        }
+        if let Err(err) = self.store.finish_deliveries(&finished, Utc::now()).await {
+            // They stay pending; the next scan applies them again, which
+            // changes nothing the first pass already changed.
+            tracing::error!(error = %err, count = finished.len(), "could not record processing outcomes; will retry");
         }
     }
 

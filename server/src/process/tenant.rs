@@ -108,19 +108,8 @@ pub async fn apply(p: &Processor, event: TenantEvent) -> anyhow::Result<(Outcome
             }
             refresh(p, tenant, "payment").await?;
         }
-        TenantEvent::Notification { tenant, notification: n } => {
-            let new = NewNotification {
-                tenant,
-                user: n.user_id,
-                title: n.title,
-                message: n.message,
-                kind: n.kind,
-                priority: n.priority,
-                action_url: n.action_url,
-                action_text: n.action_text,
-                metadata: n.metadata,
-            };
-            produced.notification_id = Some(notify(p, new).await?.id);
+        TenantEvent::Notification { tenant, notification } => {
+            produced.notification_id = Some(notify(p, notification.into_new(tenant)).await?.id);
         }
         TenantEvent::Entity { tenant, entity } => produced.notification_id = apply_entity(p, tenant, entity).await?,
     }

@@ -79,6 +79,14 @@ pub struct DeliveryStats {
     pub legacy_guesses: i64,
 }
 
+/// A delivery applied, and what it came to.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub id: i64,
+    pub status: DeliveryStatus,
+    pub session: Option<SessionId>,
+}
+
 #[async_trait]
 pub trait DeliveryStore: Send + Sync {
     /// Stores a delivery once; a repeat returns [`Recorded::Duplicate`].
@@ -99,6 +107,8 @@ pub trait DeliveryStore: Send + Sync {
         session: Option<&SessionId>,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Finishes several deliveries in one transaction (one fsync for all).
+    async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()>;
     /// Records a failed attempt; the delivery stays pending until `retry_at`.
     async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats>;

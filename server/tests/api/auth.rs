@@ -214,18 +214,9 @@ async fn the_activity_log_records_who_did_what() {
 #[tokio::test]
 async fn admins_add_staff_who_can_then_sign_in() {
     let app = spawn_app(&[]).await;
-    let added: Value = app
-        .as_admin(Method::POST, "/api/tenants/1/members")
-        .json(&json!({"email": "New.Staff@Example.test"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let password = added["data"]["initialPassword"].as_str().expect("a first password, shown once");
-    assert_eq!(added["data"]["member"]["email"], "new.staff@example.test");
-    let session = app.sign_in("new.staff@example.test", password).await.expect("signs in");
+    let (session, _) = app.add_staff(1, "New.Staff@Example.test", "staff").await;
+    let members: Value = app.as_admin(Method::GET, "/api/tenants/1/members").send().await.unwrap().json().await.unwrap();
+    assert!(members["data"].as_array().unwrap().iter().any(|m| m["email"] == "new.staff@example.test"), "stored lower-case");
     // Staff, not admin: may read messages, may not manage keys.
     assert_eq!(status(app.as_user(&session, Method::GET, "/api/whatsapp/messages?collegeId=1")).await, 200);
     assert_eq!(status(app.as_user(&session, Method::GET, "/api/tenants/1/api-keys")).await, 403);

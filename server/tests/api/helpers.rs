@@ -133,6 +133,23 @@ impl TestApp {
             .header("x-csrf-token", &session.csrf)
     }
 
+    /// Adds a new staff member to `tenant` as the first admin would, signs
+    /// them in with their first password, and returns (session, user id).
+    pub async fn add_staff(&self, tenant: i64, email: &str, role: &str) -> (Session, i64) {
+        let added: Value = self
+            .as_admin(reqwest::Method::POST, &format!("/api/tenants/{tenant}/members"))
+            .json(&serde_json::json!({"email": email, "role": role}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let password = added["data"]["initialPassword"].as_str().expect("a first password, shown once");
+        let session = self.sign_in(&email.to_lowercase(), password).await.expect("the new staff member signs in");
+        (session, added["data"]["member"]["userId"].as_i64().unwrap())
+    }
+
     /// A request as the first admin.
     pub fn as_admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.as_user(self.admin.as_ref().expect("signed in"), method, path)

@@ -186,8 +186,7 @@ async fn one_tenant_s_events_never_reach_another_s_endpoints() {
     assert!(received.try_recv().is_err());
 
     // Nor can another tenant's staff see or touch tenant 1's endpoints.
-    let added: Value = app.as_admin(Method::POST, "/api/tenants/2/members").json(&json!({"email": "x@two.test", "role": "admin"})).send().await.unwrap().json().await.unwrap();
-    let outsider = app.sign_in("x@two.test", added["data"]["initialPassword"].as_str().unwrap()).await.unwrap();
+    let (outsider, _) = app.add_staff(2, "x@two.test", "admin").await;
     // (the first admin administers both tenants; this one only tenant 2)
     let theirs: Value = app.as_user(&outsider, Method::GET, "/api/webhooks/endpoints").send().await.unwrap().json().await.unwrap();
     assert_eq!(theirs["data"].as_array().unwrap().len(), 0);

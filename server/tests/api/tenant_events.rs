@@ -117,9 +117,7 @@ async fn events_reach_only_the_right_tenant_user_and_room() {
     let secret = app.tenant_secret().await;
     let admin = app.admin.clone().unwrap();
     // A second staff member of tenant 1, and an admin of tenant 2.
-    let added: Value = app.as_admin(Method::POST, "/api/tenants/1/members").json(&json!({"email": "b@one.test"})).send().await.unwrap().json().await.unwrap();
-    let b = app.sign_in("b@one.test", added["data"]["initialPassword"].as_str().unwrap()).await.unwrap();
-    let b_id = added["data"]["member"]["userId"].as_i64().unwrap();
+    let (b, b_id) = app.add_staff(1, "b@one.test", "staff").await;
     app.as_admin(Method::POST, "/api/tenants").json(&json!({"name": "Two"})).send().await.unwrap();
 
     let mut a_socket = app.tenant_socket(&admin, 1).await;

@@ -132,16 +132,7 @@ async fn the_test_delivery_signs_and_reports() {
 #[tokio::test]
 async fn staff_who_are_not_admins_cannot_change_settings() {
     let app = spawn_app(&[]).await;
-    let added: Value = app
-        .as_admin(Method::POST, "/api/tenants/1/members")
-        .json(&json!({"email": "staff@one.test"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let staff = app.sign_in("staff@one.test", added["data"]["initialPassword"].as_str().unwrap()).await.unwrap();
+    let (staff, _) = app.add_staff(1, "staff@one.test", "staff").await;
     let response = app.as_user(&staff, Method::POST, "/api/webhooks/settings/generate-secret").send().await.unwrap();
     assert_eq!(response.status(), 403);
 }

@@ -84,17 +84,24 @@ impl DeliveryStore for SqliteStore {
         session: Option<&SessionId>,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE webhook_deliveries SET status = ?, session_id = ?, processed_at = ?, attempts = attempts + 1, \
-             last_error = NULL, next_attempt_at = NULL WHERE id = ?",
-        )
-        .bind(status)
-        .bind(session)
-        .bind(at)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.finish_deliveries(&[Finished { id, status, session: session.cloned() }], at).await
+    }
+
+    async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for f in finished {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = ?, session_id = ?, processed_at = ?, attempts = attempts + 1, \
+                 last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+            )
+            .bind(f.status)
+            .bind(&f.session)
+            .bind(at)
+            .bind(f.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {

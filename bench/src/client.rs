@@ -1,0 +1,135 @@
+//! The bench's side of Tidings' API: webhooks signed as the providers sign
+//! them, sessions, sockets.
+
+use futures_util::{SinkExt, StreamExt};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the bench needs to talk to a server.
+#[derive(Clone)]
+pub struct Target {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// `X-API-Key` of platform webhooks.
+    pub webhook_secret: String,
+    /// Signs WhatsApp webhooks.
+    pub app_secret: String,
+    /// A tenant API key, for the scenarios that need a college.
+    pub api_key: Option<String>,
+    pub tenant: i64,
+}
+
+impl Target {
+    pub fn ws(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http", "ws", 1))
+    }
+
+    pub async fn post_platform(&self, body: &Value) -> anyhow::Result<u16> {
+        let response = self
+            .http
+            .post(format!("{}/api/webhooks/confirmd", self.base))
+            .header("x-api-key", &self.webhook_secret)
+            .json(body)
+            .send()
+            .await?;
+        Ok(response.status().as_u16())
+    }
+
+    pub async fn post_whatsapp(&self, body: &Value) -> anyhow::Result<u16> {
+        let bytes = serde_json::to_vec(body)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.app_secret.as_bytes())?;
+        mac.update(&bytes);
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let response = self
+            .http
+            .post(format!("{}/api/webhooks/whatsapp", self.base))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(bytes)
+            .send()
+            .await?;
+        Ok(response.status().as_u16())
+    }
+
+    /// Creates a connect session; returns (sessionId, outOfBandId).
+    pub async fn create_session(&self) -> anyhow::Result<(String, String)> {
+        let body: Value = self
+            .http
+            .post(format!("{}/api/connections/session", self.base))
+            .json(&json!({"requestType": "registration"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let text = |k: &str| body["data"][k].as_str().unwrap_or_default().to_owned();
+        Ok((text("sessionId"), text("outOfBandId")))
+    }
+
+    fn key(&self) -> anyhow::Result<&str> {
+        self.api_key.as_deref().ok_or_else(|| anyhow::anyhow!("this scenario needs --api-key (tidings admin create-api-key)"))
+    }
+
+    /// Registers an outgoing WhatsApp message for the tenant.
+    pub async fn register_message(&self, wamid: &str) -> anyhow::Result<()> {
+        let body = json!({"collegeId": self.tenant, "to": "15551234567", "whatsappMessageId": wamid});
+        self.http
+            .post(format!("{}/api/whatsapp/messages", self.base))
+            .bearer_auth(self.key()?)
+            .json(&body)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    pub async fn channel_token(&self) -> anyhow::Result<String> {
+        let body: Value = self
+            .http
+            .post(format!("{}/api/realtime/token", self.base))
+            .bearer_auth(self.key()?)
+            .json(&json!({"channel": format!("college:{}", self.tenant)}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A `/ws/whatsapp` socket registered for the tenant's college.
+    pub async fn college_socket(&self, token: &str) -> anyhow::Result<Socket> {
+        let (mut socket, _) = tokio_tungstenite::connect_async(self.ws("/ws/whatsapp")).await?;
+        let register = json!({"type": "register", "collegeId": self.tenant, "token": token}).to_string();
+        socket.send(Message::Text(register.into())).await?;
+        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
+        anyhow::ensure!(first["type"] == "registered", "not registered: {first}");
+        Ok(socket)
+    }
+}
+
+/// The next JSON text message, within `patience`.
+pub async fn next_json(socket: &mut Socket, patience: Duration) -> anyhow::Result<Value> {
+    loop {
+        match tokio::time::timeout(patience, socket.next()).await? {
+            Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(text.as_str())?),
+            Some(Ok(Message::Close(_))) | None => anyhow::bail!("socket closed"),
+            Some(Ok(_)) => continue,
+            Some(Err(err)) => return Err(err.into()),
+        }
+    }
+}
+
+/// A WhatsApp status notification for `wamid`.
+pub fn whatsapp_status(wamid: &str, status: &str, unix: i64) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"phone_number_id": "100000000000001"},
+        "statuses": [{"id": wamid, "status": status, "timestamp": unix.to_string(), "recipient_id": "15551234567"}]}}]}]})
+}

@@ -1,0 +1,127 @@
+//! `bench`: drives a running Tidings server over real HTTP and WebSocket on
+//! loopback and prints a table and one JSON line per scenario. It starts no
+//! server; `scripts/bench` does that. Loopback addresses only; every
+//! scenario is bounded in count and time.
+
+mod client;
+mod report;
+mod scenarios;
+
+use clap::{Parser, Subcommand};
+use client::Target;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "bench", about = "Measure a running Tidings server")]
+struct Cli {
+    /// The server (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    server: String,
+    /// Where the server keeps its generated secrets (read when the secrets
+    /// are not given).
+    #[arg(long, default_value = "tidings-data")]
+    data_dir: PathBuf,
+    #[arg(long, env = "WEBHOOK_SECRET")]
+    webhook_secret: Option<String>,
+    #[arg(long, env = "WHATSAPP_APP_SECRET")]
+    app_secret: Option<String>,
+    /// A tenant API key (`tidings admin create-api-key`), for fanout and mixed.
+    #[arg(long, env = "TIDINGS_API_KEY")]
+    api_key: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    tenant: i64,
+    /// The server's pid, to read its memory and CPU from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Signed webhooks with unique ids from concurrent senders.
+    Ingest {
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Send at this rate instead of as fast as acknowledged.
+        #[arg(long)]
+        rate: Option<u64>,
+    },
+    /// Sessions created, watched and scanned.
+    ConnectFlow {
+        #[arg(long, default_value_t = 200)]
+        sessions: usize,
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
+    /// One college's updates to many sockets.
+    Fanout {
+        #[arg(long, default_value_t = 500)]
+        sockets: usize,
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+    },
+    /// Idle sockets held open.
+    Idle {
+        #[arg(long, default_value_t = 5_000)]
+        sockets: usize,
+        #[arg(long, default_value_t = 30)]
+        hold_secs: u64,
+    },
+    /// A steady webhook rate while sockets come and go.
+    Mixed {
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        secs: u64,
+        #[arg(long, default_value_t = 100)]
+        watchers: usize,
+        #[arg(long, default_value_t = 4)]
+        churn: usize,
+    },
+}
+
+fn secret(given: Option<String>, dir: &std::path::Path, file: &str) -> anyhow::Result<String> {
+    match given {
+        Some(s) => Ok(s),
+        None => Ok(std::fs::read_to_string(dir.join(file))
+            .map_err(|e| anyhow::anyhow!("{}: {e} (pass the secret or --data-dir)", dir.join(file).display()))?
+            .trim()
+            .to_owned()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let host = reqwest::Url::parse(&cli.server)?.host_str().unwrap_or_default().to_owned();
+    anyhow::ensure!(matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"), "the bench only targets loopback");
+    // Many sockets need many descriptors: take the hard limit.
+    let (_, hard) = rlimit::Resource::NOFILE.get()?;
+    rlimit::Resource::NOFILE.set(hard, hard)?;
+    let target = Target {
+        base: cli.server.trim_end_matches('/').to_owned(),
+        http: reqwest::Client::builder().pool_max_idle_per_host(256).timeout(Duration::from_secs(30)).build()?,
+        webhook_secret: secret(cli.webhook_secret, &cli.data_dir, "webhook-secret")?,
+        app_secret: secret(cli.app_secret, &cli.data_dir, "whatsapp-app-secret")?,
+        api_key: cli.api_key,
+        tenant: cli.tenant,
+    };
+    let report = match cli.scenario {
+        Scenario::Ingest { count, concurrency, rate } => scenarios::ingest::run(&target, count, concurrency, rate).await?,
+        Scenario::ConnectFlow { sessions, concurrency } => scenarios::connect_flow::run(&target, sessions, concurrency).await?,
+        Scenario::Fanout { sockets, messages } => scenarios::fanout::run(&target, sockets, messages).await?,
+        Scenario::Idle { sockets, hold_secs } => {
+            let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
+            scenarios::idle::run(&target, sockets, Duration::from_secs(hold_secs), pid).await?
+        }
+        Scenario::Mixed { rate, secs, watchers, churn } => {
+            scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
+        }
+    };
+    report.print();
+    Ok(())
+}

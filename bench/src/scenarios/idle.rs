@@ -1,0 +1,51 @@
+//! idle: N sockets held open for a while; how many stayed up, and the
+//! server's resident memory per socket (from /proc of its pid).
+
+use crate::client::Target;
+use crate::report::Report;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// Resident set size of `pid`, in KiB.
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
+    Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
+}
+
+pub async fn run(target: &Target, sockets: usize, hold: Duration, server_pid: u32) -> anyhow::Result<Report> {
+    let (session, _) = target.create_session().await?;
+    let url = target.ws(&format!("/ws/connections?sessionId={session}"));
+    let before = rss_kib(server_pid)?;
+    let mut alive = Vec::with_capacity(sockets);
+    let mut failed = 0;
+    for _ in 0..sockets {
+        match tokio_tungstenite::connect_async(url.as_str()).await {
+            Ok((socket, _)) => {
+                // Reading answers the server's pings; the task ends when the
+                // socket does.
+                alive.push(tokio::spawn(async move {
+                    let mut socket = socket;
+                    while let Some(Ok(_)) = socket.next().await {}
+                }));
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    tokio::time::sleep(hold).await;
+    let after = rss_kib(server_pid)?;
+    let still_up = alive.iter().filter(|t| !t.is_finished()).count();
+    for t in &alive {
+        t.abort();
+    }
+    let mut report = Report::new("idle");
+    report
+        .add("sockets", sockets as u64)
+        .add("connect_failures", failed as u64)
+        .add("held_secs", hold.as_secs())
+        .add("still_up", still_up as u64)
+        .add("server_rss_before_kib", before)
+        .add("server_rss_after_kib", after)
+        .add("rss_per_socket_bytes", ((after.saturating_sub(before)) * 1024 / sockets.max(1) as u64) as u64);
+    Ok(report)
+}

@@ -1,0 +1,7 @@
+//! One module per scenario.
+
+pub mod connect_flow;
+pub mod fanout;
+pub mod idle;
+pub mod ingest;
+pub mod mixed;
