@@ -88,7 +88,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.derived.begin().await?;
         for f in finished {
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = ?, session_id = ?, processed_at = ?, attempts = attempts + 1, \
@@ -111,7 +111,7 @@ impl DeliveryStore for SqliteStore {
         .bind(error)
         .bind(retry_at)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.derived)
         .await?;
         Ok(())
     }

@@ -19,6 +19,14 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// For what the delivery worker derives from stored deliveries: status
+    /// changes and "processed" marks. Its commits skip the fsync
+    /// (`synchronous=NORMAL`), which is safe because everything it writes
+    /// can be derived again: a delivery stays pending until its "processed"
+    /// mark is on disk, the WAL is made durable in order (any later full
+    /// commit, or a checkpoint, covers these frames too), and re-applying a
+    /// delivery changes nothing it already changed.
+    derived: SqlitePool,
     /// Writes webhook deliveries, many per transaction.
     writer: group_commit::GroupCommit,
 }
@@ -34,9 +42,13 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        let derived = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.synchronous(SqliteSynchronous::Normal))
+            .await?;
         let writer = group_commit::GroupCommit::start(pool.clone());
-        Ok(Self { pool, writer })
+        Ok(Self { pool, derived, writer })
     }
 }

@@ -80,7 +80,7 @@ impl SessionStore for SqliteStore {
         .bind(c.matched_by)
         .bind(&c.session_id)
         .bind(c.from)
-        .execute(&self.pool)
+        .execute(&self.derived)
         .await?;
         Ok(result.rows_affected() == 1)
     }
