@@ -25,16 +25,16 @@ pub(super) async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
     read(Request::get(url).send().await.map_err(|e| e.to_string())?).await
 }
 
+/// `POST url` with a JSON body (and the CSRF token, should a session
+/// cookie be sent along), reading the envelope.
+pub(super) async fn post<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -> Result<T, String> {
+    let request = super::auth_api::guarded(Request::post(url)).json(body).map_err(|e| e.to_string())?;
+    read(request.send().await.map_err(|e| e.to_string())?).await
+}
+
 /// Starts a new connect flow with its own single-use invitation.
 pub async fn create_session() -> Result<CreatedSession, String> {
-    let body = CreateSessionRequest { request_type: RequestType::Registration };
-    let response = Request::post("/api/connections/session")
-        .json(&body)
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    read(response).await
+    post("/api/connections/session", &CreateSessionRequest { request_type: RequestType::Registration }).await
 }
 
 /// Reads a session's current state (used when a page is reloaded).

@@ -1,6 +1,6 @@
 //! The settings pages' calls: tenants, staff, API keys, activity.
 
-use super::api::{get, read};
+use super::api::{get, post, read};
 use super::auth_api::guarded;
 use crate::protocol::{
     ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, GeneratedSecret, MemberView, Role, TenantId, TenantMembership,
@@ -8,13 +8,7 @@ use crate::protocol::{
     WebhookSettingsPatch,
 };
 use gloo_net::http::Request;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
-
-async fn post<T: DeserializeOwned>(url: &str, body: &Value) -> Result<T, String> {
-    let request = guarded(Request::post(url)).json(body).map_err(|e| e.to_string())?;
-    read(request.send().await.map_err(|e| e.to_string())?).await
-}
+use serde_json::json;
 
 pub async fn create_tenant(name: &str) -> Result<TenantMembership, String> {
     post("/api/tenants", &json!({ "name": name })).await

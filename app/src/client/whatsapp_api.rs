@@ -1,9 +1,7 @@
 //! The WhatsApp page's calls to the JSON API.
 
-use super::api::{get, read, ws_origin_url};
-use super::auth_api::guarded;
+use super::api::{get, post, ws_origin_url};
 use crate::protocol::{CollegeId, IncomingMessage, OutgoingMessage};
-use gloo_net::http::Request;
 use serde_json::json;
 
 fn college_query(college: &CollegeId) -> String {
@@ -19,14 +17,7 @@ pub async fn list_incoming(college: &CollegeId) -> Result<Vec<IncomingMessage>, 
 }
 
 pub async fn send_template(college: &CollegeId, to: &str, template: &str) -> Result<OutgoingMessage, String> {
-    let body = json!({ "collegeId": college, "to": to, "template": template });
-    let response = guarded(Request::post("/api/whatsapp/send"))
-        .json(&body)
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    read(response).await
+    post("/api/whatsapp/send", &json!({ "collegeId": college, "to": to, "template": template })).await
 }
 
 pub fn ws_whatsapp_url() -> String {
