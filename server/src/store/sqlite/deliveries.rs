@@ -5,32 +5,7 @@ use crate::store::*;
 use app::protocol::{DeliveryStatus, SessionId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
-
-/// Inserts one delivery unless its key is known.
-pub(super) async fn insert(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<Recorded> {
-    let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id",
-    )
-    .bind(d.provider)
-    .bind(&d.delivery_key)
-    .bind(&d.topic)
-    .bind(&d.body)
-    .bind(DeliveryStatus::Pending)
-    .bind(d.received_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some((id,)) = inserted {
-        return Ok(Recorded::New(id));
-    }
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM webhook_deliveries WHERE provider = ? AND delivery_key = ?")
-        .bind(d.provider)
-        .bind(&d.delivery_key)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(Recorded::Duplicate(id))
-}
+use sqlx::{QueryBuilder, Sqlite};
 
 #[async_trait]
 impl DeliveryStore for SqliteStore {
@@ -88,18 +63,30 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.derived.begin().await?;
+        // One UPDATE per (outcome, session) group: every statement is a
+        // round trip to SQLite's thread, so a batch of plain outcomes costs
+        // one.
+        let mut groups: Vec<((DeliveryStatus, Option<&SessionId>), Vec<i64>)> = Vec::new();
         for f in finished {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = ?, session_id = ?, processed_at = ?, attempts = attempts + 1, \
-                 last_error = NULL, next_attempt_at = NULL WHERE id = ?",
-            )
-            .bind(f.status)
-            .bind(&f.session)
-            .bind(at)
-            .bind(f.id)
-            .execute(&mut *tx)
-            .await?;
+            let key = (f.status, f.session.as_ref());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, ids)) => ids.push(f.id),
+                None => groups.push((key, vec![f.id])),
+            }
+        }
+        let mut tx = self.derived.begin().await?;
+        for ((status, session), ids) in groups {
+            for chunk in ids.chunks(500) {
+                let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
+                update.push_bind(status).push(", session_id = ").push_bind(session).push(", processed_at = ").push_bind(at);
+                update.push(", attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id IN (");
+                let mut list = update.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                update.push(")");
+                update.build().execute(&mut *tx).await?;
+            }
         }
         tx.commit().await
     }

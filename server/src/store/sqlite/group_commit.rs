@@ -5,9 +5,10 @@
 //! intake near 2,500 a second; batching lifts the cap without weakening
 //! "a 2xx means it is on disk".
 
-use super::deliveries::insert;
 use crate::store::{NewDelivery, Recorded, StoreResult};
-use sqlx::SqlitePool;
+use app::protocol::DeliveryStatus;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 /// Requests waiting for the writer before new ones wait to be queued.
@@ -67,16 +68,92 @@ async fn write(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Rows per INSERT statement (six parameters each, far below SQLite's limit).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes a batch in one transaction. Rows go in multi-row INSERTs: with
+/// SQLite every statement is a round trip to the driver's thread, and one
+/// per row would cost more than the commit itself.
 async fn commit(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<Vec<Recorded>>> {
+    let all: Vec<&NewDelivery> = batch.iter().flat_map(|j| &j.deliveries).collect();
     let mut tx = pool.begin().await?;
+    let mut inserted: HashMap<(&str, &str), i64> = HashMap::with_capacity(all.len());
+    for chunk in all.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) ",
+        );
+        insert.push_values(chunk, |mut row, d| {
+            row.push_bind(d.provider)
+                .push_bind(&d.delivery_key)
+                .push_bind(&d.topic)
+                .push_bind(&d.body)
+                .push_bind(DeliveryStatus::Pending)
+                .push_bind(d.received_at);
+        });
+        insert.push(" ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id, provider, delivery_key");
+        let rows: Vec<(i64, String, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        for (id, provider, key) in rows {
+            // Keys are looked up by the batch's own strings below.
+            if let Some(d) = chunk.iter().find(|d| d.provider == provider && d.delivery_key == key) {
+                inserted.insert((d.provider, d.delivery_key.as_str()), id);
+            }
+        }
+    }
+    // In batch order: the first row with a new key is new; a repeat (in this
+    // batch or from before) is a duplicate of the stored one.
+    let mut claimed = std::collections::HashSet::new();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         let mut recorded = Vec::with_capacity(job.deliveries.len());
         for d in &job.deliveries {
-            recorded.push(insert(&mut tx, d).await?);
+            let key = (d.provider, d.delivery_key.as_str());
+            match inserted.get(&key) {
+                Some(&id) if claimed.insert(key) => recorded.push(Recorded::New(id)),
+                Some(&id) => recorded.push(Recorded::Duplicate(id)),
+                None => recorded.push(Recorded::Duplicate(stored_id(&mut tx, d).await?)),
+            }
         }
         results.push(recorded);
     }
     tx.commit().await?;
     Ok(results)
+}
+
+async fn stored_id(conn: &mut SqliteConnection, d: &NewDelivery) -> StoreResult<i64> {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM webhook_deliveries WHERE provider = ? AND delivery_key = ?")
+        .bind(d.provider)
+        .bind(&d.delivery_key)
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{DeliveryStore, NewDelivery, Recorded, SqliteStore};
+    use chrono::Utc;
+
+    fn delivery(key: &str) -> NewDelivery {
+        NewDelivery { provider: "test", delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), received_at: Utc::now() }
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_a_commit_and_repeats_are_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
+        let first = store.record_deliveries(&[delivery("a"), delivery("b"), delivery("a")]).await.unwrap();
+        let (Recorded::New(a), Recorded::New(b), Recorded::Duplicate(a_again)) = (first[0], first[1], first[2]) else {
+            panic!("{first:?}");
+        };
+        assert_ne!(a, b);
+        assert_eq!(a, a_again);
+        let many = futures_util::future::join_all((0..50).map(|i| {
+            let store = &store;
+            async move { store.record_delivery(&delivery(&format!("k{}", i % 25))).await.unwrap() }
+        }))
+        .await;
+        let new = many.iter().filter(|r| matches!(r, Recorded::New(_))).count();
+        assert_eq!(new, 25, "each key stored once");
+        assert_eq!(store.record_delivery(&delivery("b")).await.unwrap(), Recorded::Duplicate(b));
+    }
 }
