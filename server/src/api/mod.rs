@@ -9,3 +9,17 @@ pub mod stats;
 pub mod tenants;
 pub mod webhook_settings;
 pub mod whatsapp;
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::Activity;
+use app::protocol::{ActivityKind, TenantId};
+
+/// Records what `principal` did in `tenant`'s activity log.
+async fn log_activity(state: &AppState, principal: &Principal, tenant: TenantId, kind: ActivityKind, detail: String) -> Result<(), ApiError> {
+    let actor = principal.actor();
+    let activity = Activity { tenant: Some(tenant), actor: Some(&actor), kind, detail };
+    state.store.log_activity(&activity, chrono::Utc::now()).await?;
+    Ok(())
+}

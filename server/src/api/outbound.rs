@@ -7,14 +7,13 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::outbound::guard;
 use crate::state::AppState;
-use crate::store::{Activity, DeliveryLogFilter, EndpointChange, NewEndpoint};
+use crate::store::{DeliveryLogFilter, EndpointChange, NewEndpoint};
 use app::protocol::{
     ActivityKind, EndpointView, EndpointWithSecret, Envelope, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use base64::Engine;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
@@ -29,12 +28,6 @@ fn tenant(principal: &Principal, q: &TenantQuery, headers: &HeaderMap) -> Result
     principal.admin_tenant(q.tenant_id.clone(), headers)
 }
 
-fn new_secret() -> String {
-    let mut bytes = [0u8; 24];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
 fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
     guard::check_url(url, state.settings.outbound_allow_internal)
         .map(|u| u.to_string())
@@ -45,16 +38,6 @@ fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {
     if types.contains(&OutboundEventType::Test) {
         return Err(ApiError::BadRequest("`webhook.test` is sent on request only".into()));
     }
-    Ok(())
-}
-
-async fn log(state: &AppState, principal: &Principal, tenant: TenantId, detail: String) -> Result<(), ApiError> {
-    let actor = match principal {
-        Principal::Staff(s) => s.email.clone(),
-        Principal::ApiKey(_) => "API key".into(),
-    };
-    let activity = Activity { tenant: Some(tenant), actor: Some(&actor), kind: ActivityKind::SettingsChanged, detail };
-    state.store.log_activity(&activity, Utc::now()).await?;
     Ok(())
 }
 
@@ -87,7 +70,7 @@ pub async fn create(
 ) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
     let tenant = tenant(&principal, &q, &headers)?;
     check_types(&req.event_types)?;
-    let secret = new_secret();
+    let secret = crate::auth::secrets::new_signing_secret();
     let endpoint = NewEndpoint {
         tenant,
         url: checked_url(&state, &req.url)?,
@@ -96,7 +79,7 @@ pub async fn create(
         event_types: req.event_types,
     };
     let endpoint = state.store.create_endpoint(&endpoint, Utc::now()).await?;
-    log(&state, &principal, tenant, format!("added webhook endpoint {}", endpoint.url)).await?;
+    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("added webhook endpoint {}", endpoint.url)).await?;
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
@@ -128,7 +111,7 @@ pub async fn update(
         enabled: patch.enabled,
     };
     let endpoint = state.store.update_endpoint(tenant, id, &change).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
-    log(&state, &principal, tenant, format!("changed webhook endpoint {}", endpoint.url)).await?;
+    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("changed webhook endpoint {}", endpoint.url)).await?;
     Ok(Json(Envelope::ok(endpoint)))
 }
 
@@ -140,18 +123,13 @@ pub async fn rotate_secret(
     Query(q): Query<TenantQuery>,
 ) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
     let tenant = tenant(&principal, &q, &headers)?;
-    let secret = new_secret();
+    let secret = crate::auth::secrets::new_signing_secret();
     if !state.store.rotate_endpoint_secret(tenant, id, &secret).await? {
         return Err(ApiError::NotFound("endpoint not found"));
     }
     let endpoint = state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
-    let activity = Activity {
-        tenant: Some(tenant),
-        actor: None,
-        kind: ActivityKind::SecretRotated,
-        detail: format!("new signing secret for webhook endpoint {}", endpoint.url),
-    };
-    state.store.log_activity(&activity, Utc::now()).await?;
+    let detail = format!("new signing secret for webhook endpoint {}", endpoint.url);
+    super::log_activity(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
@@ -166,7 +144,7 @@ pub async fn delete(
     if !state.store.delete_endpoint(tenant, id).await? {
         return Err(ApiError::NotFound("endpoint not found"));
     }
-    log(&state, &principal, tenant, format!("removed webhook endpoint #{id}")).await?;
+    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("removed webhook endpoint #{id}")).await?;
     Ok(Json(Envelope::ok(true)))
 }
 

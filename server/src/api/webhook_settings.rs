@@ -8,14 +8,13 @@
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Activity, StoredWebhookSettings};
+use crate::store::StoredWebhookSettings;
 use app::protocol::{
     ActivityKind, Envelope, GeneratedSecret, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch,
 };
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use base64::Engine;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use standardwebhooks::Webhook;
@@ -46,15 +45,6 @@ async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, Api
         has_secret: secrets.iter().any(|s| s.expires_at.is_none()),
         previous_secret_valid_until: secrets.iter().filter_map(|s| s.expires_at).max(),
     })
-}
-
-async fn log(state: &AppState, principal: &Principal, tenant: TenantId, kind: ActivityKind, detail: String) -> Result<(), ApiError> {
-    let actor = match principal {
-        Principal::Staff(staff) => staff.email.clone(),
-        Principal::ApiKey(_) => "API key".to_owned(),
-    };
-    state.store.log_activity(&Activity { tenant: Some(tenant), actor: Some(&actor), kind, detail }, Utc::now()).await?;
-    Ok(())
 }
 
 pub async fn show(
@@ -106,7 +96,7 @@ pub async fn update(
         s.retry_attempts,
         s.timeout_ms
     );
-    log(&state, &principal, tenant, ActivityKind::SettingsChanged, detail).await?;
+    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, detail).await?;
     Ok(Json(Envelope::ok(view(&state, tenant).await?)))
 }
 
@@ -122,9 +112,7 @@ pub async fn generate_secret(
     Query(query): Query<TenantQuery>,
 ) -> Result<Json<Envelope<GeneratedSecret>>, ApiError> {
     let tenant = tenant(&principal, &query, &headers)?;
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-    let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes));
+    let secret = crate::auth::secrets::new_signing_secret();
     let now = Utc::now();
     let had_one = !state.store.signing_secrets(tenant, now).await?.is_empty();
     state.store.rotate_secret(tenant, &secret, now, now + ROTATION_GRACE).await?;
@@ -133,7 +121,7 @@ pub async fn generate_secret(
         Some(until) => format!("new signing secret; the previous one works until {}", until.format("%Y-%m-%d %H:%M UTC")),
         None => "first signing secret".to_owned(),
     };
-    log(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
+    super::log_activity(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
     Ok(Json(Envelope::ok(GeneratedSecret { secret, previous_secret_valid_until: previous })))
 }
 

@@ -178,6 +178,14 @@ impl Principal {
         }
     }
 
+    /// Who, as the activity log names them.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Staff(staff) => staff.email.clone(),
+            Principal::ApiKey(_) => "API key".to_owned(),
+        }
+    }
+
     /// Who, for logs and token subjects.
     pub fn subject(&self) -> String {
         match self {

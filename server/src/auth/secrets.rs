@@ -40,6 +40,15 @@ pub fn new_api_key() -> (String, String) {
     (key, prefix)
 }
 
+/// A Standard Webhooks signing secret: `whsec_` and 32 random bytes in
+/// base64.
+pub fn new_signing_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 /// A readable first password for a new staff account (shown once).
 pub fn new_password() -> String {
     crate::random_token(9)
