@@ -25,6 +25,7 @@ pub mod error;
 pub mod graph;
 pub mod hub;
 pub mod intake;
+pub mod os;
 pub mod outbound;
 pub mod matching;
 pub mod platform;
@@ -141,6 +142,7 @@ impl Application {
         };
         let background = [
             tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
+            tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
             tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
         ];

@@ -5,8 +5,13 @@ use tidings::cli::{Cli, Command};
 use tidings::config::Settings;
 use tidings::{telemetry, Application};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before the runtime starts its threads: both settings are process-wide.
+    tidings::os::prepare();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     telemetry::init();
     let cli = Cli::parse();

@@ -9,18 +9,17 @@
 //! than allowed to grow memory, and its page reconnects and resynchronises.
 
 mod dispatch;
+mod mailbox;
 
 pub use dispatch::run as run_dispatch;
+pub use mailbox::{Delivery, Receiver as Mailbox};
 
 use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
-
-/// Frames a socket may have waiting before it counts as too slow.
-const QUEUE_DEPTH: usize = 32;
+use std::time::Duration;
 
 /// A serialised message, shared by every receiver of one broadcast.
 pub type Frame = Utf8Bytes;
@@ -62,7 +61,7 @@ struct Index {
 }
 
 struct Socket {
-    queue: mpsc::Sender<Frame>,
+    queue: mailbox::Sender,
     channels: Vec<Channel>,
 }
 
@@ -98,8 +97,10 @@ impl Registration {
         if socket.channels.contains(&channel) {
             return;
         }
+        // Most sockets watch one channel: room for exactly what is needed.
+        socket.channels.reserve_exact(1);
         socket.channels.push(channel.clone());
-        index.channels.entry(channel).or_default().push(self.id);
+        index.channels.entry(channel).or_insert_with(|| Vec::with_capacity(1)).push(self.id);
     }
 }
 
@@ -110,9 +111,9 @@ impl Drop for Registration {
 }
 
 impl Hub {
-    /// Adds a socket; frames for its channels arrive on the receiver.
-    pub fn register(&self) -> (Registration, mpsc::Receiver<Frame>) {
-        let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
+    /// Adds a socket; frames for its channels arrive in the mailbox.
+    pub fn register(&self) -> (Registration, Mailbox) {
+        let (queue, rx) = mailbox::mailbox();
         let mut index = self.inner.lock().expect("hub lock");
         index.next_id += 1;
         let id = SocketId(index.next_id);
@@ -182,6 +183,19 @@ impl Hub {
             }
         }
         sent
+    }
+
+    /// Asks every socket to ping its peer, every `every`: one timer for the
+    /// whole hub rather than one per idle socket.
+    pub async fn run_heartbeat(self, every: Duration) {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            ticks.tick().await;
+            let index = self.inner.lock().expect("hub lock");
+            for socket in index.sockets.values() {
+                socket.queue.ping();
+            }
+        }
     }
 
     /// Closes every socket; each page reconnects and resynchronises. Used when

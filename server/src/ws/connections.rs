@@ -5,14 +5,16 @@
 //! `connected` with the current state, then a `status_update` per change.
 
 use super::pump::{self, close, text};
+use super::SocketContext;
 use crate::hub::Channel;
 use crate::state::AppState;
 use app::protocol::{ClientMessage, ServerMessage, SessionId};
-use axum::extract::ws::{close_code, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
+use std::future::Future;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,47 +23,62 @@ pub struct SocketQuery {
 }
 
 pub async fn upgrade(ws: WebSocketUpgrade, Query(query): Query<SocketQuery>, State(state): State<AppState>) -> Response {
-    pump::configure(ws)
-        .on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), state))
+    let context = SocketContext::from(&state);
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), context))
 }
 
-async fn serve(mut socket: WebSocket, session_id: Option<String>, state: AppState) {
-    let Some(session_id) = session_id.map(SessionId::new) else {
-        return close(socket, close_code::POLICY, "Session ID required").await;
-    };
-    let (registration, queue) = state.hub.register();
-    registration.subscribe(Channel::Session(session_id.clone()));
-    let session = match state.store.session(&session_id).await {
+/// Not an `async fn`: an async fn keeps each argument twice in its future
+/// (once as passed, once as its local), and the socket is the largest thing
+/// an idle socket's task holds. An `async move` block keeps one copy.
+fn serve(mut socket: WebSocket, session_id: Option<String>, state: SocketContext) -> impl Future<Output = ()> + Send {
+    async move {
+        let Some(session_id) = session_id.map(SessionId::new) else {
+            return close(&mut socket, close_code::POLICY, "Session ID required").await;
+        };
+        let (registration, mut queue) = state.hub.register();
+        registration.subscribe(Channel::Session(session_id.clone()));
+        let hello = match hello(&state, &session_id).await {
+            Ok(hello) => hello,
+            Err((code, reason)) => return close(&mut socket, code, reason).await,
+        };
+        if socket.send(hello).await.is_err() {
+            return;
+        }
+        tracing::debug!(%session_id, "socket connected");
+        drop(session_id);
+        pump::pump(&mut socket, &mut queue, &state.hub, |body| {
+            let reply = match serde_json::from_str::<ClientMessage>(body) {
+                Ok(ClientMessage::Ping) => ServerMessage::Pong { timestamp: Utc::now() },
+                Err(err) => ServerMessage::Error { message: format!("unreadable message: {err}") },
+            };
+            text(&reply)
+        })
+        .await;
+        drop(registration);
+    }
+}
+
+/// The `connected` message with the session's current state, or why the
+/// socket must close. Its own function, so that nothing read for it stays in
+/// the socket's memory while the socket lives.
+async fn hello(state: &SocketContext, session_id: &SessionId) -> Result<Message, (u16, &'static str)> {
+    let session = match state.store.session(session_id).await {
         Ok(Some(session)) => session,
-        Ok(None) => return close(socket, close_code::POLICY, "Unknown session").await,
+        Ok(None) => return Err((close_code::POLICY, "Unknown session")),
         Err(err) => {
             tracing::error!(error = %err, "could not read session for socket");
-            return close(socket, close_code::ERROR, "Try again").await;
+            return Err((close_code::ERROR, "Try again"));
         }
     };
     if let Some(connection) = &session.connection_id {
-        state.hub.link(&session_id, connection);
+        state.hub.link(session_id, connection);
     }
-    let hello = ServerMessage::Connected {
+    Ok(text(&ServerMessage::Connected {
         session_id: session.session_id,
         status: session.status,
         connection_id: session.connection_id,
         their_label: session.their_label,
         message: "Connected to connection status updates".into(),
         timestamp: Utc::now(),
-    };
-    if socket.send(text(&hello)).await.is_err() {
-        return;
-    }
-    tracing::debug!(%session_id, "socket connected");
-    pump::pump(socket, queue, &state.hub, |body| {
-        let reply = match serde_json::from_str::<ClientMessage>(body) {
-            Ok(ClientMessage::Ping) => ServerMessage::Pong { timestamp: Utc::now() },
-            Err(err) => ServerMessage::Error { message: format!("unreadable message: {err}") },
-        };
-        text(&reply)
-    })
-    .await;
-    drop(registration);
-    tracing::debug!(%session_id, "socket closed");
+    }))
 }

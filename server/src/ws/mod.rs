@@ -5,14 +5,34 @@ mod pump;
 pub mod tenant;
 pub mod whatsapp;
 
-use crate::auth::Staff;
+pub use pump::PING_EVERY;
+
+use crate::auth::{AuthKit, Staff};
+use crate::hub::Hub;
 use crate::state::AppState;
-use crate::store::Activity;
+use crate::store::{Activity, Store};
 use app::protocol::{ActivityKind, TenantId};
+use std::sync::Arc;
+
+/// What a socket's task keeps of the app: the three handles it uses rather
+/// than the whole [`AppState`], because every idle socket's task carries a
+/// copy (or two) of whatever its closure captures.
+#[derive(Clone)]
+struct SocketContext {
+    hub: Hub,
+    store: Arc<dyn Store>,
+    auth: Arc<AuthKit>,
+}
+
+impl From<&AppState> for SocketContext {
+    fn from(state: &AppState) -> Self {
+        Self { hub: state.hub.clone(), store: state.store.clone(), auth: state.auth.clone() }
+    }
+}
 
 /// Records a refused subscription in the tenant's activity log, off the
 /// socket's path (the foreign key drops it if the tenant does not exist).
-fn log_refusal(state: &AppState, staff: Option<&Staff>, tenant: TenantId, detail: String) {
+fn log_refusal(state: &SocketContext, staff: Option<&Staff>, tenant: TenantId, detail: String) {
     let store = state.store.clone();
     let actor = staff.map(|s| s.email.clone());
     tokio::spawn(async move {

@@ -1,27 +1,29 @@
 //! The loop every live socket runs: forward queued frames, answer the
 //! client's messages, ping, and notice a dead peer.
 //!
-//! The server pings every [`PING_EVERY`] and drops a peer silent for
-//! [`DEAD_AFTER`] (browsers answer pings on their own). When the hub closes
+//! The hub's heartbeat asks every socket to ping its peer each
+//! [`PING_EVERY`]; a peer silent for [`DEAD_AFTER`] is dropped (browsers
+//! answer pings on their own). When the hub closes
 //! the socket's queue, the socket is closed with "going away" at shutdown or
 //! "try again" when it fell behind, and its page reconnects and resyncs.
 
-use crate::hub::{Frame, Hub};
+use crate::hub::{Delivery, Hub, Mailbox};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use serde::Serialize;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-const PING_EVERY: Duration = Duration::from_secs(20);
+/// How often the hub asks every socket to ping its peer.
+pub const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Clients only ever send small control messages.
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 
 /// Socket buffers sized for what a page does: small control messages in,
 /// small JSON updates out. The library's defaults (128 KiB each way) would
-/// make every idle socket cost a quarter of a megabyte.
-const READ_BUFFER: usize = 2 * 1024;
+/// make every idle socket cost a quarter of a megabyte; the read buffer is
+/// allocated up front for every socket and grows only for a larger frame.
+const READ_BUFFER: usize = 256;
 const WRITE_BUFFER: usize = 0;
 
 /// Applies Tidings' limits and buffer sizes to an upgrade.
@@ -37,31 +39,40 @@ pub fn text(message: &impl Serialize) -> Message {
     Message::Text(Utf8Bytes::from(serde_json::to_string(message).expect("messages serialise")))
 }
 
-/// Sends a close frame and ends the socket.
-pub async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+/// Sends a close frame; the socket ends when its owner drops it.
+pub async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
 }
 
 /// Runs `socket` until either side ends it. `on_text` answers each text
 /// message the client sends.
-pub async fn pump(
-    mut socket: WebSocket,
-    mut queue: mpsc::Receiver<Frame>,
-    hub: &Hub,
-    mut on_text: impl FnMut(&str) -> Message,
-) {
-    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+///
+/// The socket and its mailbox are borrowed, not moved: a future that takes
+/// a value by move keeps its own copy of it, and every idle socket would pay
+/// for each copy in its task's memory.
+pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on_text: impl FnMut(&str) -> Message) {
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            frame = queue.recv() => match frame {
-                Some(frame) => {
+            delivery = queue.recv() => match delivery {
+                Some(Delivery::Frame(frame)) => {
                     if socket.send(Message::Text(frame)).await.is_err() {
                         return;
                     }
                 }
-                None if hub.is_closing() => return close(socket, close_code::AWAY, "Server restarting").await,
-                None => return close(socket, close_code::AGAIN, "Too slow; reconnect").await,
+                Some(Delivery::Ping) => {
+                    if last_heard.elapsed() > DEAD_AFTER {
+                        tracing::debug!("dropping a silent socket");
+                        return;
+                    }
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
+                // Boxed: rare, and an inline close would enlarge every
+                // socket's task.
+                None if hub.is_closing() => return Box::pin(close(socket, close_code::AWAY, "Server restarting")).await,
+                None => return Box::pin(close(socket, close_code::AGAIN, "Too slow; reconnect")).await,
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(body))) => {
@@ -73,15 +84,6 @@ pub async fn pump(
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
-            _ = ping.tick() => {
-                if last_heard.elapsed() > DEAD_AFTER {
-                    tracing::debug!("dropping a silent socket");
-                    return;
-                }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
-                }
-            }
         }
     }
 }

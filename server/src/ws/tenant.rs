@@ -7,6 +7,7 @@
 //! "room":"tickets"}` then adds a helpdesk room of that tenant.
 
 use super::pump::{self, text};
+use super::SocketContext;
 use crate::auth::{channel_token, Staff};
 use crate::hub::{Channel, Registration};
 use crate::state::AppState;
@@ -16,24 +17,29 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use std::future::Future;
 
 pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
     let staff = match Staff::from_cookie(&headers, &state).await {
         Ok(staff) => staff,
         Err(err) => return err.into_response(),
     };
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, state))
+    let context = SocketContext::from(&state);
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, context))
 }
 
-async fn serve(socket: WebSocket, staff: Option<Staff>, state: AppState) {
-    let (registration, queue) = state.hub.register();
-    let hub = state.hub.clone();
-    let mut joined: Option<TenantId> = None;
-    pump::pump(socket, queue, &hub, |body| handle(&state, staff.as_ref(), &registration, &mut joined, body)).await;
+/// An `async move` block rather than an `async fn`, which would keep the
+/// socket twice in every idle socket's task (see `connections::serve`).
+fn serve(mut socket: WebSocket, staff: Option<Staff>, state: SocketContext) -> impl Future<Output = ()> + Send {
+    async move {
+        let (registration, mut queue) = state.hub.register();
+        let mut joined: Option<TenantId> = None;
+        pump::pump(&mut socket, &mut queue, &state.hub, |body| handle(&state, staff.as_ref(), &registration, &mut joined, body)).await;
+    }
 }
 
 /// The channel a join gives, or why not.
-fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<Channel, String> {
+fn channel_for(state: &SocketContext, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<Channel, String> {
     if let Some(staff) = staff.filter(|s| s.role_in(tenant).is_some()) {
         return Ok(Channel::TenantUser(tenant, staff.user_id));
     }
@@ -46,7 +52,7 @@ fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token:
     }
 }
 
-fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, joined: &mut Option<TenantId>, body: &str) -> Message {
+fn handle(state: &SocketContext, staff: Option<&Staff>, registration: &Registration, joined: &mut Option<TenantId>, body: &str) -> Message {
     let reply = match serde_json::from_str::<TenantClientMessage>(body) {
         Ok(TenantClientMessage::JoinTenant { tenant_id, token }) => match channel_for(state, staff, tenant_id, token.as_deref()) {
             Ok(channel) => {

@@ -11,6 +11,7 @@
 //! logged, and leaves the socket usable for its other channels.
 
 use super::pump::{self, text};
+use super::SocketContext;
 use crate::auth::{channel_token, Staff};
 use crate::hub::{Channel, Registration};
 use crate::state::AppState;
@@ -20,13 +21,15 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use std::future::Future;
 
 pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
     let staff = match Staff::from_cookie(&headers, &state).await {
         Ok(staff) => staff,
         Err(err) => return err.into_response(),
     };
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, state))
+    let context = SocketContext::from(&state);
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, context))
 }
 
 /// Why a subscription was refused.
@@ -40,7 +43,7 @@ pub enum Refusal {
 
 /// Whether this socket may watch `college`: the signed-in staff member is a
 /// member of it, or the token is a valid one for its channel.
-fn authorize(state: &AppState, staff: Option<&Staff>, college: &CollegeId, token: Option<&str>) -> Result<(), Refusal> {
+fn authorize(state: &SocketContext, staff: Option<&Staff>, college: &CollegeId, token: Option<&str>) -> Result<(), Refusal> {
     let tenant = college.tenant().ok_or_else(|| Refusal::Forbidden(college.clone()))?;
     if staff.is_some_and(|s| s.role_in(tenant).is_some()) {
         return Ok(());
@@ -50,13 +53,16 @@ fn authorize(state: &AppState, staff: Option<&Staff>, college: &CollegeId, token
     if claims.channel == format!("college:{tenant}") { Ok(()) } else { Err(Refusal::Forbidden(college.clone())) }
 }
 
-async fn serve(socket: WebSocket, staff: Option<Staff>, state: AppState) {
-    let (registration, queue) = state.hub.register();
-    let hub = state.hub.clone();
-    pump::pump(socket, queue, &hub, |body| handle(&state, staff.as_ref(), &registration, body)).await;
+/// An `async move` block rather than an `async fn`, which would keep the
+/// socket twice in every idle socket's task (see `connections::serve`).
+fn serve(mut socket: WebSocket, staff: Option<Staff>, state: SocketContext) -> impl Future<Output = ()> + Send {
+    async move {
+        let (registration, mut queue) = state.hub.register();
+        pump::pump(&mut socket, &mut queue, &state.hub, |body| handle(&state, staff.as_ref(), &registration, body)).await;
+    }
 }
 
-fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, body: &str) -> Message {
+fn handle(state: &SocketContext, staff: Option<&Staff>, registration: &Registration, body: &str) -> Message {
     let reply = match serde_json::from_str::<WaClientMessage>(body) {
         Ok(WaClientMessage::Register { college_id, token }) => match authorize(state, staff, &college_id, token.as_deref()) {
             Ok(()) => {

@@ -1,0 +1,48 @@
+//! Process-wide settings made once at start-up, before any thread exists.
+//!
+//! Both exist for the many-idle-sockets case (issue 7, BENCHMARKS.md):
+//! every socket is an open file, and every socket's few small allocations
+//! are where the memory of an idle server goes.
+
+/// Raises the soft open-file limit to the hard limit (as Go's runtime
+/// does): a server holding thousands of sockets should not stop at the
+/// conventional soft limit of 1,024 when the machine allows more.
+fn raise_open_file_limit() {
+    match rlimit::Resource::NOFILE.get() {
+        Ok((soft, hard)) if soft < hard => {
+            if let Err(err) = rlimit::Resource::NOFILE.set(hard, hard) {
+                eprintln!("could not raise the open-file limit from {soft} to {hard}: {err}");
+            }
+        }
+        Ok(_) => {}
+        Err(err) => eprintln!("could not read the open-file limit: {err}"),
+    }
+}
+
+/// One malloc arena instead of glibc's default of eight per core.
+///
+/// With an arena per thread, a socket's allocations (made on whichever
+/// runtime thread accepted it) and the short-lived buffers of every HTTP
+/// request interleave across arenas, and freed memory stays scattered
+/// between live blocks. Measured with 19,000 idle sockets: 2.8 KB of server
+/// RSS per socket with the default, 1.8 KB with one arena, and ingest
+/// throughput unchanged (glibc's per-thread caches serve most small
+/// allocations without taking the arena lock).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only changes allocator parameters; called before any
+    // other thread exists.
+    let ok = unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
+    if ok != 1 {
+        eprintln!("could not limit malloc arenas");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+/// Applies both; call first thing in `main`.
+pub fn prepare() {
+    limit_malloc_arenas();
+    raise_open_file_limit();
+}
