@@ -56,6 +56,9 @@ enum Scenario {
         sessions: usize,
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
+        /// Other webhooks per second sent meanwhile.
+        #[arg(long)]
+        background_rate: Option<u64>,
     },
     /// One college's updates to many sockets.
     Fanout {
@@ -112,7 +115,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let report = match cli.scenario {
         Scenario::Ingest { count, concurrency, rate } => scenarios::ingest::run(&target, count, concurrency, rate).await?,
-        Scenario::ConnectFlow { sessions, concurrency } => scenarios::connect_flow::run(&target, sessions, concurrency).await?,
+        Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
+            scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
+        }
         Scenario::Fanout { sockets, messages } => scenarios::fanout::run(&target, sockets, messages).await?,
         Scenario::Idle { sockets, hold_secs } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;

@@ -46,6 +46,7 @@ use crate::platform::{Invitation, InvitationIssuer, PlatformClient, SharedInvita
 use crate::process::Processor;
 use crate::state::AppState;
 use app::protocol::OutOfBandId;
+use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
 use rand::RngCore;
 use std::future::Future;
@@ -53,7 +54,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 /// How long open connections may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -80,7 +80,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     simulators: routes::Simulators,
-    wake_rx: mpsc::UnboundedReceiver<i64>,
+    wake_rx: process::lanes::Woken,
     /// Set when this start created the first admin.
     pub first_admin: Option<auth::bootstrap::Created>,
 }
@@ -104,7 +104,7 @@ impl Application {
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
-        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+        let (wake_tx, wake_rx) = process::lanes::channels();
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -152,6 +152,14 @@ impl Application {
         let router = routes::router(state, simulators);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // Live updates are small writes that must leave at once: Nagle's
+        // algorithm would hold a socket's next update until the previous one
+        // is acknowledged (up to a delayed ACK, 40 ms on Linux).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "could not set TCP_NODELAY");
+            }
+        });
         let server = axum::serve(listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             hub.shutdown();

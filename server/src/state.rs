@@ -4,14 +4,14 @@
 use crate::auth::AuthKit;
 use crate::bus::Bus;
 use crate::config::Settings;
-use crate::hub::Hub;
 use crate::graph::MessageSender;
+use crate::hub::Hub;
 use crate::platform::InvitationIssuer;
+use crate::process::lanes::Wake;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,7 +23,7 @@ pub struct AppState {
     pub sender: Arc<dyn MessageSender>,
     pub auth: Arc<AuthKit>,
     /// Wakes the delivery worker as soon as a webhook is stored.
-    pub deliveries: mpsc::UnboundedSender<i64>,
+    pub deliveries: Wake,
     pub leptos_options: LeptosOptions,
     /// This server's own base URL, for calls it makes to itself.
     pub self_url: String,

@@ -1,7 +1,7 @@
 //! fanout: S sockets subscribed to one college; K status webhooks; the time
 //! until every socket got each update, per-socket latency, and misses.
 
-use crate::client::{next_json, whatsapp_status, Target};
+use crate::client::{next_text, whatsapp_status, Target, WaUpdate};
 use crate::report::Report;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -21,11 +21,13 @@ pub async fn run(target: &Target, sockets: usize, messages: usize) -> anyhow::Re
         receivers.push(tokio::spawn(async move {
             let mut seen: HashMap<String, Instant> = HashMap::new();
             while seen.len() < wanted.len() {
-                match next_json(&mut socket, Duration::from_secs(10)).await {
-                    Ok(m) if m["type"] == "message_status_update" && m["status"] == "sent" => {
-                        seen.entry(m["whatsappMessageId"].as_str().unwrap_or_default().to_owned()).or_insert_with(Instant::now);
+                match next_text(&mut socket, Duration::from_secs(10)).await {
+                    Ok(text) => {
+                        if let Some(wamid) = WaUpdate::sent(text.as_str()) {
+                            let at = Instant::now();
+                            seen.entry(wamid.to_owned()).or_insert(at);
+                        }
                     }
-                    Ok(_) => {}
                     Err(_) => break,
                 }
             }

@@ -1,7 +1,7 @@
 //! idle: N sockets held open for a while; how many stayed up, and the
 //! server's resident memory per socket (from /proc of its pid).
 
-use crate::client::Target;
+use crate::client::{open, Target};
 use crate::report::Report;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -20,8 +20,8 @@ pub async fn run(target: &Target, sockets: usize, hold: Duration, server_pid: u3
     let mut alive = Vec::with_capacity(sockets);
     let mut failed = 0;
     for _ in 0..sockets {
-        match tokio_tungstenite::connect_async(url.as_str()).await {
-            Ok((socket, _)) => {
+        match open(&url).await {
+            Ok(socket) => {
                 // Reading answers the server's pings; the task ends when the
                 // socket does.
                 alive.push(tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! mixed: a steady rate of status webhooks to one college while other
 //! sockets connect and disconnect: p99 delivery latency and server CPU.
 
-use crate::client::{next_json, whatsapp_status, Target};
+use crate::client::{next_text, whatsapp_status, Target, WaUpdate};
 use crate::report::Report;
 use std::time::{Duration, Instant};
 
@@ -22,9 +22,12 @@ pub async fn run(target: &Target, rate: u64, secs: u64, watchers: usize, churn: 
         target.register_message(wamid).await?;
     }
     let mut watcher = target.college_socket(&token).await?;
+    // The other watchers read everything too (a socket that does not read
+    // is dropped by the server as too slow), but only one is timed.
     let mut extra = Vec::new();
     for _ in 1..watchers {
-        extra.push(target.college_socket(&token).await?);
+        let mut socket = target.college_socket(&token).await?;
+        extra.push(tokio::spawn(async move { while next_text(&mut socket, Duration::from_secs(30)).await.is_ok() {} }));
     }
     // Churn: sockets that keep connecting and leaving during the run.
     let stop = Instant::now() + Duration::from_secs(secs);
@@ -64,11 +67,13 @@ pub async fn run(target: &Target, rate: u64, secs: u64, watchers: usize, churn: 
     };
     let mut received = std::collections::HashMap::new();
     while received.len() < count {
-        match next_json(&mut watcher, Duration::from_secs(5)).await {
-            Ok(m) if m["type"] == "message_status_update" && m["status"] == "sent" => {
-                received.insert(m["whatsappMessageId"].as_str().unwrap_or_default().to_owned(), Instant::now());
+        match next_text(&mut watcher, Duration::from_secs(5)).await {
+            Ok(text) => {
+                if let Some(wamid) = WaUpdate::sent(text.as_str()) {
+                    let at = Instant::now();
+                    received.insert(wamid.to_owned(), at);
+                }
             }
-            Ok(_) => {}
             Err(_) => break,
         }
     }
@@ -84,7 +89,9 @@ pub async fn run(target: &Target, rate: u64, secs: u64, watchers: usize, churn: 
     for c in churners {
         cycles += c.await?;
     }
-    drop(extra);
+    for socket in extra {
+        socket.abort();
+    }
     let mut report = Report::new("mixed");
     report
         .add("rate_per_s", rate)

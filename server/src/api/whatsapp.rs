@@ -9,6 +9,7 @@ use crate::bus::Event;
 use crate::error::ApiError;
 use crate::intake::whatsapp as wa_intake;
 use crate::intake::whatsapp_payload::status_key_prefix;
+use crate::process::lanes::Lane;
 use crate::state::AppState;
 use crate::store::NewOutgoing;
 use app::protocol::{CollegeId, Envelope, IncomingMessage, OutgoingMessage};
@@ -127,7 +128,7 @@ async fn track(state: &AppState, message: NewOutgoing) -> Result<OutgoingMessage
         let event = Event::MessageStatus { college_id: stored.college_id.clone(), message: stored.clone(), at: stored.created_at };
         state.bus.publish(event).await?;
         for id in state.store.requeue_unmatched(wa_intake::PROVIDER, &status_key_prefix(&stored.whatsapp_message_id)).await? {
-            let _ = state.deliveries.send(id);
+            state.deliveries.send(Lane::WhatsApp, id);
         }
     }
     Ok(stored)

@@ -4,6 +4,7 @@
 use super::confirmd_payload::{self, PlatformEvent};
 use super::{delivery_key, raw_body, secret_matches};
 use crate::error::ApiError;
+use crate::process::lanes::Lane;
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use axum::body::Bytes;
@@ -67,7 +68,7 @@ async fn intake(
     let duplicate = match recorded {
         Recorded::New(id) => {
             // The worker also finds it by scanning, should this wake-up be lost.
-            let _ = state.deliveries.send(id);
+            state.deliveries.send(Lane::Connect, id);
             false
         }
         Recorded::Duplicate(_) => true,

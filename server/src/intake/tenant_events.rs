@@ -6,6 +6,7 @@ use super::tenant::authenticate;
 use super::tenant_payload::{self, TenantEvent};
 use super::{delivery_key, raw_body};
 use crate::error::ApiError;
+use crate::process::lanes::Lane;
 use crate::process::{tenant as apply, Processor};
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
@@ -59,7 +60,7 @@ pub async fn receive(
         }
         Err(err) => {
             tracing::warn!(delivery = id, error = %err, "tenant event stored; processing will be retried");
-            let _ = state.deliveries.send(id);
+            state.deliveries.send(Lane::Tenant, id);
             apply::Produced::default()
         }
     };

@@ -6,6 +6,7 @@
 use super::whatsapp_payload::{self, WaEvent};
 use super::{delivery_key, raw_body};
 use crate::error::ApiError;
+use crate::process::lanes::Lane;
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use axum::body::Bytes;
@@ -84,7 +85,7 @@ pub async fn receive(
     for r in &recorded {
         match r {
             Recorded::New(id) => {
-                let _ = state.deliveries.send(*id);
+                state.deliveries.send(Lane::WhatsApp, *id);
             }
             Recorded::Duplicate(_) => duplicates += 1,
         }

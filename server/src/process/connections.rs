@@ -35,14 +35,16 @@ pub async fn apply(p: &Processor, event: &ConnectionEvent) -> anyhow::Result<Out
         if p.store.apply_status(&change).await? {
             tracing::info!(%session_id, from = %change.from, to = %change.to, "session updated");
             if change.to != change.from {
-                if let Some(tenant) = p.connect_tenant {
+                let outbound = p.connect_tenant.map(|tenant| {
                     let event = serde_json::json!({
                         "sessionId": session_id, "status": change.to,
                         "connectionId": change.connection_id.as_ref().or(session.view.connection_id.as_ref()),
                         "theirLabel": change.their_label.as_ref().or(session.view.their_label.as_ref()),
                     });
-                    outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::ConnectionStatus, event).await?;
-                }
+                    (tenant, event)
+                });
+                // The page first: endpoints are queued right after, before
+                // the delivery counts as processed.
                 p.bus
                     .publish(Event::SessionStatus {
                         session_id: session_id.clone(),
@@ -52,6 +54,9 @@ pub async fn apply(p: &Processor, event: &ConnectionEvent) -> anyhow::Result<Out
                         at: change.at,
                     })
                     .await?;
+                if let Some((tenant, event)) = outbound {
+                    outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::ConnectionStatus, event).await?;
+                }
             }
             return Ok(Outcome { status: DeliveryStatus::Processed, session: Some(session_id) });
         }

@@ -1,11 +1,13 @@
 //! The delivery worker: applies stored webhooks to the state they concern.
 //!
-//! Intake wakes it with each new delivery id; it also scans for pending
-//! deliveries at start-up and on every retry tick, so a delivery whose
+//! Intake wakes it with each new delivery id, in the delivery's
+//! [`lanes::Lane`]; each lane also scans for its pending deliveries at
+//! start-up and on every retry tick, so a delivery whose
 //! processing failed (or whose wake-up was lost in a crash) is retried with
 //! backoff until it succeeds. Nothing acknowledged is ever dropped.
 
 mod connections;
+pub mod lanes;
 pub mod sweeper;
 pub mod tenant;
 mod whatsapp;
@@ -17,6 +19,7 @@ use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
+use lanes::{Lane, Woken};
 use tokio::sync::mpsc;
 
 /// Deliveries read per scan.
@@ -47,9 +50,21 @@ impl Processor {
         Self { store, bus, legacy_matching: false, connect_tenant: None }
     }
 
-    /// Runs until `wake` closes: processes each woken id, and every
-    /// `retry_interval` all pending deliveries that are due.
-    pub async fn run(self, mut wake: mpsc::UnboundedReceiver<i64>, retry_interval: Duration) {
+    /// Runs every lane until its wake-up channel closes.
+    pub async fn run(self, woken: Woken, retry_interval: Duration) {
+        let lanes = Lane::ALL.into_iter().zip(woken).map(|(lane, wake)| {
+            let processor = self.clone();
+            tokio::spawn(async move { processor.run_lane(lane, wake, retry_interval).await })
+        });
+        for lane in lanes.collect::<Vec<_>>() {
+            let _ = lane.await;
+        }
+    }
+
+    /// One lane: each woken id, and every `retry_interval` the lane's
+    /// pending deliveries that are due. Within a lane one thing at a time,
+    /// so a session's or a message's events apply in order.
+    async fn run_lane(&self, lane: Lane, mut wake: mpsc::UnboundedReceiver<i64>, retry_interval: Duration) {
         let mut tick = tokio::time::interval(retry_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -68,32 +83,42 @@ impl Processor {
                     }
                     None => return,
                 },
-                _ = tick.tick() => self.process_due().await,
+                _ = tick.tick() => self.process_due(lane).await,
             }
         }
     }
 
-    async fn process_due(&self) {
-        match self.store.due_deliveries(Utc::now(), SCAN_BATCH).await {
-            Ok(ids) => self.process_batch(&ids).await,
-            Err(err) => tracing::error!(error = %err, "could not scan pending deliveries"),
+    async fn process_due(&self, lane: Lane) {
+        let ids = match self.store.due_deliveries(Utc::now(), SCAN_BATCH).await {
+            Ok(ids) => ids,
+            Err(err) => return tracing::error!(error = %err, "could not scan pending deliveries"),
+        };
+        match self.store.pending_deliveries(&ids).await {
+            Ok(mut deliveries) => {
+                // Other lanes retry their own (and the first lane whatever
+                // no lane claims, which `apply` then reports).
+                deliveries.retain(|d| Lane::of(&d.provider).unwrap_or(Lane::Connect) == lane);
+                self.apply_batch(&deliveries).await;
+            }
+            Err(err) => tracing::error!(error = %err, "could not read pending deliveries"),
         }
     }
 
-    /// Applies the deliveries still pending among `ids`, in order, and
+    /// Applies the deliveries still pending among `ids`, in id order, and
     /// records the outcomes in one transaction.
     pub async fn process_batch(&self, ids: &[i64]) {
-        let mut finished = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let delivery = match self.store.delivery(id).await {
-                Ok(Some(d)) if d.status == DeliveryStatus::Pending => d,
-                Ok(_) => continue,
-                Err(err) => {
-                    tracing::error!(delivery = id, error = %err, "could not read delivery");
-                    continue;
-                }
-            };
-            match self.apply(&delivery).await {
+        match self.store.pending_deliveries(ids).await {
+            Ok(deliveries) => self.apply_batch(&deliveries).await,
+            // They stay pending; the retry scan finds them.
+            Err(err) => tracing::error!(error = %err, count = ids.len(), "could not read deliveries"),
+        }
+    }
+
+    async fn apply_batch(&self, deliveries: &[StoredDelivery]) {
+        let mut finished = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let id = delivery.id;
+            match self.apply(delivery).await {
                 Ok(outcome) => finished.push(Finished { id, status: outcome.status, session: outcome.session }),
                 Err(err) => {
                     let retry_at = Utc::now() + backoff(delivery.attempts);
@@ -103,6 +128,9 @@ impl Processor {
                     }
                 }
             }
+        }
+        if finished.is_empty() {
+            return;
         }
         if let Err(err) = self.store.finish_deliveries(&finished, Utc::now()).await {
             // They stay pending; the next scan applies them again, which

@@ -39,6 +39,24 @@ impl DeliveryStore for SqliteStore {
             .await
     }
 
+    async fn pending_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<StoredDelivery>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut select = QueryBuilder::<Sqlite>::new(
+                "SELECT id, provider, topic, body, status, attempts FROM webhook_deliveries WHERE status = ",
+            );
+            select.push_bind(DeliveryStatus::Pending).push(" AND id IN (");
+            let mut list = select.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            select.push(") ORDER BY id");
+            found.extend(select.build_query_as::<StoredDelivery>().fetch_all(&self.pool).await?);
+        }
+        found.sort_by_key(|d| d.id);
+        Ok(found)
+    }
+
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM webhook_deliveries WHERE status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) \
