@@ -14,8 +14,6 @@ pub enum Lane {
 }
 
 impl Lane {
-    pub const ALL: [Lane; 3] = [Lane::Connect, Lane::WhatsApp, Lane::Tenant];
-
     /// The lane of a stored delivery's provider.
     pub fn of(provider: &str) -> Option<Lane> {
         match provider {
@@ -31,7 +29,7 @@ impl Lane {
 #[derive(Clone)]
 pub struct Wake([mpsc::UnboundedSender<i64>; 3]);
 
-/// The worker's side, one receiver per lane (in [`Lane::ALL`] order).
+/// The worker's side, one receiver per lane: connect, WhatsApp, tenant.
 pub type Woken = [mpsc::UnboundedReceiver<i64>; 3];
 
 impl Wake {

@@ -50,15 +50,16 @@ impl Processor {
         Self { store, bus, legacy_matching: false, connect_tenant: None }
     }
 
-    /// Runs every lane until its wake-up channel closes.
+    /// Runs every lane until its wake-up channel closes. The lanes share
+    /// this one task, so stopping it stops them all; they overlap wherever
+    /// one waits on the database.
     pub async fn run(self, woken: Woken, retry_interval: Duration) {
-        let lanes = Lane::ALL.into_iter().zip(woken).map(|(lane, wake)| {
-            let processor = self.clone();
-            tokio::spawn(async move { processor.run_lane(lane, wake, retry_interval).await })
-        });
-        for lane in lanes.collect::<Vec<_>>() {
-            let _ = lane.await;
-        }
+        let [connect, whatsapp, tenant] = woken;
+        tokio::join!(
+            self.run_lane(Lane::Connect, connect, retry_interval),
+            self.run_lane(Lane::WhatsApp, whatsapp, retry_interval),
+            self.run_lane(Lane::Tenant, tenant, retry_interval),
+        );
     }
 
     /// One lane: each woken id, and every `retry_interval` the lane's
