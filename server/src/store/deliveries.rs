@@ -97,7 +97,6 @@ pub trait DeliveryStore: Send + Sync {
     /// Makes unmatched deliveries whose key starts with `key_prefix` pending
     /// again (their subject has just become known) and returns their ids.
     async fn requeue_unmatched(&self, provider: &str, key_prefix: &str) -> StoreResult<Vec<i64>>;
-    async fn delivery(&self, id: i64) -> StoreResult<Option<StoredDelivery>>;
     /// Those of `ids` that are still pending, in id order: the worker's batch
     /// in one query rather than one per delivery.
     async fn pending_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<StoredDelivery>>;

@@ -12,6 +12,10 @@ use crate::hub::Hub;
 use crate::state::AppState;
 use crate::store::{Activity, Store};
 use app::protocol::{ActivityKind, TenantId};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use std::future::Future;
 use std::sync::Arc;
 
 /// What a socket's task keeps of the app: the three handles it uses rather
@@ -28,6 +32,25 @@ impl From<&AppState> for SocketContext {
     fn from(state: &AppState) -> Self {
         Self { hub: state.hub.clone(), store: state.store.clone(), auth: state.auth.clone() }
     }
+}
+
+/// Upgrades a socket whose page may be signed in: the staff member from the
+/// session cookie (if any) and the socket's handles go to `serve`.
+async fn upgrade_for_staff<Fut>(
+    ws: WebSocketUpgrade,
+    headers: &HeaderMap,
+    state: &AppState,
+    serve: fn(WebSocket, Option<Staff>, SocketContext) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let staff = match Staff::from_cookie(headers, state).await {
+        Ok(staff) => staff,
+        Err(err) => return err.into_response(),
+    };
+    let context = SocketContext::from(state);
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, context))
 }
 
 /// Records a refused subscription in the tenant's activity log, off the

@@ -15,17 +15,12 @@ use app::protocol::{TenantClientMessage, TenantId, TenantServerMessage};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Utc;
 use std::future::Future;
 
 pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
-    let staff = match Staff::from_cookie(&headers, &state).await {
-        Ok(staff) => staff,
-        Err(err) => return err.into_response(),
-    };
-    let context = SocketContext::from(&state);
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, context))
+    super::upgrade_for_staff(ws, &headers, &state, serve).await
 }
 
 /// An `async move` block rather than an `async fn`, which would keep the

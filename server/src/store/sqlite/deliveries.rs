@@ -32,13 +32,6 @@ impl DeliveryStore for SqliteStore {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    async fn delivery(&self, id: i64) -> StoreResult<Option<StoredDelivery>> {
-        sqlx::query_as("SELECT id, provider, topic, body, status, attempts FROM webhook_deliveries WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-    }
-
     async fn pending_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<StoredDelivery>> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
