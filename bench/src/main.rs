@@ -1,9 +1,12 @@
 //! `bench`: drives a running Tidings server over real HTTP and WebSocket on
 //! loopback and prints a table and one JSON line per scenario. It starts no
 //! server; `scripts/bench` does that. Loopback addresses only; every
-//! scenario is bounded in count and time.
+//! scenario is bounded in count and time. The socket-heavy scenarios hold
+//! their sockets in child processes of this same binary ([`fleet`]).
 
 mod client;
+mod clock;
+mod fleet;
 mod report;
 mod scenarios;
 
@@ -66,6 +69,9 @@ enum Scenario {
         sockets: usize,
         #[arg(long, default_value_t = 50)]
         messages: usize,
+        /// Client processes the sockets are spread over.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        processes: u16,
     },
     /// Idle sockets held open.
     Idle {
@@ -73,6 +79,9 @@ enum Scenario {
         sockets: usize,
         #[arg(long, default_value_t = 30)]
         hold_secs: u64,
+        /// Client processes the sockets are spread over.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        processes: u16,
     },
     /// A steady webhook rate while sockets come and go.
     Mixed {
@@ -84,6 +93,19 @@ enum Scenario {
         watchers: usize,
         #[arg(long, default_value_t = 4)]
         churn: usize,
+    },
+    /// A socket-holding child of fanout and idle (see `fleet`).
+    #[command(hide = true)]
+    Hold {
+        #[arg(long)]
+        sockets: usize,
+        #[arg(long, conflicts_with = "college_token", required_unless_present = "college_token")]
+        session: Option<String>,
+        #[arg(long)]
+        college_token: Option<String>,
+        /// Message ids whose `sent` updates are timed, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        watch: Vec<String>,
     },
 }
 
@@ -105,11 +127,14 @@ async fn main() -> anyhow::Result<()> {
     // Many sockets need many descriptors: take the hard limit.
     let (_, hard) = rlimit::Resource::NOFILE.get()?;
     rlimit::Resource::NOFILE.set(hard, hard)?;
+    // A socket-holding child signs nothing.
+    let child = matches!(cli.scenario, Scenario::Hold { .. });
+    let secret = |given, file| if child { Ok(String::new()) } else { secret(given, &cli.data_dir, file) };
     let target = Target {
         base: cli.server.trim_end_matches('/').to_owned(),
         http: reqwest::Client::builder().pool_max_idle_per_host(256).timeout(Duration::from_secs(30)).build()?,
-        webhook_secret: secret(cli.webhook_secret, &cli.data_dir, "webhook-secret")?,
-        app_secret: secret(cli.app_secret, &cli.data_dir, "whatsapp-app-secret")?,
+        webhook_secret: secret(cli.webhook_secret, "webhook-secret")?,
+        app_secret: secret(cli.app_secret, "whatsapp-app-secret")?,
         api_key: cli.api_key,
         tenant: cli.tenant,
     };
@@ -118,13 +143,22 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }
-        Scenario::Fanout { sockets, messages } => scenarios::fanout::run(&target, sockets, messages).await?,
-        Scenario::Idle { sockets, hold_secs } => {
+        Scenario::Fanout { sockets, messages, processes } => {
+            scenarios::fanout::run(&target, sockets, processes.into(), messages).await?
+        }
+        Scenario::Idle { sockets, hold_secs, processes } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
-            scenarios::idle::run(&target, sockets, Duration::from_secs(hold_secs), pid).await?
+            scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid).await?
         }
         Scenario::Mixed { rate, secs, watchers, churn } => {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
+        }
+        Scenario::Hold { sockets, session, college_token, watch } => {
+            let subscribe = match (session, college_token) {
+                (Some(session), _) => fleet::Subscribe::Session(session),
+                (None, token) => fleet::Subscribe::College(token.unwrap_or_default()),
+            };
+            return fleet::hold(&target, subscribe, sockets, watch, Duration::from_secs(10)).await;
         }
     };
     report.print();

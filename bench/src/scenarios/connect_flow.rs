@@ -13,26 +13,42 @@ use tokio::sync::Semaphore;
 
 const STEPS: [(&str, &str); 3] = [("request-received", "request"), ("response-sent", "response"), ("completed", "active")];
 
-async fn one(target: Target, n: usize) -> anyhow::Result<(Vec<Duration>, usize)> {
+/// What one session's flow measured.
+struct Flow {
+    /// POST → the update read from the session's socket.
+    latencies: Vec<Duration>,
+    /// POST → its acknowledgement.
+    acks: Vec<Duration>,
+    mismatches: usize,
+}
+
+async fn one(target: Target, n: usize) -> anyhow::Result<Flow> {
     let (session, oob) = target.create_session().await?;
     let mut socket = open(&target.ws(&format!("/ws/connections?sessionId={session}"))).await?;
     let hello = next_json(&mut socket, Duration::from_secs(5)).await?;
     anyhow::ensure!(hello["type"] == "connected", "expected connected");
-    let mut latencies = Vec::new();
-    let mut mismatches = 0;
+    let (mut latencies, mut acks, mut mismatches) = (Vec::new(), Vec::new(), 0);
     for (i, (state, status)) in STEPS.iter().enumerate() {
         let body = json!({"id": format!("cf-{session}-{i}"), "type": "Connection", "connectionId": format!("conn-{n}"),
             "state": state, "theirLabel": "Bench Wallet", "outOfBandId": oob});
+        // The update may reach the socket before the acknowledgement
+        // reaches the sender: both are read at once, each timed on arrival.
         let sent = Instant::now();
-        target.post_platform(&body).await?;
-        match next_json(&mut socket, Duration::from_secs(2)).await {
-            Ok(update) if update["sessionId"] == session.as_str() && update["status"] == *status => latencies.push(sent.elapsed()),
+        let (posted, update) = tokio::join!(
+            async { (target.post_platform(&body).await, sent.elapsed()) },
+            async { (next_json(&mut socket, Duration::from_secs(2)).await, sent.elapsed()) },
+        );
+        let (status_code, acked_in) = (posted.0?, posted.1);
+        anyhow::ensure!(status_code == 200, "webhook answered {status_code}");
+        acks.push(acked_in);
+        match update {
+            (Ok(update), at) if update["sessionId"] == session.as_str() && update["status"] == *status => latencies.push(at),
             _ => mismatches += 1,
         }
     }
     let _ = socket.close(None).await;
     drop(socket.next());
-    Ok((latencies, mismatches))
+    Ok(Flow { latencies, acks, mismatches })
 }
 
 /// Other traffic while the flows run: `rate` WhatsApp statuses a second
@@ -74,12 +90,13 @@ pub async fn run(target: &Target, sessions: usize, concurrency: usize, backgroun
             result
         }));
     }
-    let (mut latencies, mut mismatches, mut errors) = (Vec::new(), 0, 0);
+    let (mut latencies, mut acks, mut mismatches, mut errors) = (Vec::new(), Vec::new(), 0, 0);
     for task in tasks {
         match task.await? {
-            Ok((l, m)) => {
-                latencies.extend(l);
-                mismatches += m;
+            Ok(flow) => {
+                latencies.extend(flow.latencies);
+                acks.extend(flow.acks);
+                mismatches += flow.mismatches;
             }
             Err(_) => errors += 1,
         }
@@ -96,6 +113,7 @@ pub async fn run(target: &Target, sessions: usize, concurrency: usize, backgroun
         .add("background_per_s", background_per_s)
         .add("mismatches", mismatches as u64)
         .add("errors", errors as u64)
-        .latency("post_to_socket", &mut latencies);
+        .latency("post_to_socket", &mut latencies)
+        .latency("post_to_ack", &mut acks);
     Ok(report)
 }

@@ -1,9 +1,9 @@
 //! idle: N sockets held open for a while; how many stayed up, and the
 //! server's resident memory per socket (from /proc of its pid).
 
-use crate::client::{open, Target};
+use crate::client::Target;
+use crate::fleet::{Fleet, Subscribe};
 use crate::report::Report;
-use futures_util::StreamExt;
 use std::time::Duration;
 
 /// Resident set size of `pid`, in KiB.
@@ -13,39 +13,29 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-pub async fn run(target: &Target, sockets: usize, hold: Duration, server_pid: u32) -> anyhow::Result<Report> {
+pub async fn run(
+    target: &Target,
+    sockets: usize,
+    processes: usize,
+    hold: Duration,
+    server_pid: u32,
+) -> anyhow::Result<Report> {
     let (session, _) = target.create_session().await?;
-    let url = target.ws(&format!("/ws/connections?sessionId={session}"));
     let before = rss_kib(server_pid)?;
-    let mut alive = Vec::with_capacity(sockets);
-    let mut failed = 0;
-    for _ in 0..sockets {
-        match open(&url).await {
-            Ok(socket) => {
-                // Reading answers the server's pings; the task ends when the
-                // socket does.
-                alive.push(tokio::spawn(async move {
-                    let mut socket = socket;
-                    while let Some(Ok(_)) = socket.next().await {}
-                }));
-            }
-            Err(_) => failed += 1,
-        }
-    }
+    let fleet = Fleet::start(target, &Subscribe::Session(session), sockets, processes, &[]).await?;
+    let failed = fleet.failed;
     tokio::time::sleep(hold).await;
     let after = rss_kib(server_pid)?;
-    let still_up = alive.iter().filter(|t| !t.is_finished()).count();
-    for t in &alive {
-        t.abort();
-    }
+    let held = fleet.finish().await?;
     let mut report = Report::new("idle");
     report
         .add("sockets", sockets as u64)
+        .add("client_processes", processes as u64)
         .add("connect_failures", failed as u64)
         .add("held_secs", hold.as_secs())
-        .add("still_up", still_up as u64)
+        .add("still_up", held.still_up as u64)
         .add("server_rss_before_kib", before)
         .add("server_rss_after_kib", after)
-        .add("rss_per_socket_bytes", ((after.saturating_sub(before)) * 1024 / sockets.max(1) as u64) as u64);
+        .add("rss_per_socket_bytes", after.saturating_sub(before) * 1024 / sockets.max(1) as u64);
     Ok(report)
 }

@@ -93,7 +93,8 @@ impl DeliveryStore for SqliteStore {
                 None => groups.push((key, vec![f.id])),
             }
         }
-        let mut tx = self.derived.begin().await?;
+        let mut write = self.derived_write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
         for ((status, session), ids) in groups {
             for chunk in ids.chunks(500) {
                 let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
@@ -117,7 +118,7 @@ impl DeliveryStore for SqliteStore {
         .bind(error)
         .bind(retry_at)
         .bind(id)
-        .execute(&self.derived)
+        .execute(&mut *self.derived_write().await?.conn)
         .await?;
         Ok(())
     }

@@ -7,9 +7,10 @@
 
 use crate::store::{NewDelivery, Recorded, StoreResult};
 use app::protocol::DeliveryStatus;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Requests waiting for the writer before new ones wait to be queued.
 const QUEUE: usize = 8192;
@@ -28,9 +29,10 @@ pub(super) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer task; it ends when the last handle is dropped.
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    /// It writes in turn with the other writers queued at `gate`.
+    pub(super) fn start(pool: SqlitePool, gate: Arc<Mutex<()>>) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write(pool, rx));
+        tokio::spawn(write(pool, gate, rx));
         Self { jobs }
     }
 
@@ -42,7 +44,7 @@ impl GroupCommit {
     }
 }
 
-async fn write(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+async fn write(pool: SqlitePool, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -51,7 +53,10 @@ async fn write(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match commit(&pool, &batch).await {
+        let turn = gate.lock().await;
+        let outcome = commit(&pool, &batch).await;
+        drop(turn);
+        match outcome {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(result));
@@ -71,36 +76,59 @@ async fn write(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 /// Rows per INSERT statement (six parameters each, far below SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Writes a batch in one transaction. Rows go in multi-row INSERTs: with
-/// SQLite every statement is a round trip to the driver's thread, and one
-/// per row would cost more than the commit itself.
+/// Ids of the rows a batch inserted, by (provider, delivery key).
+type Inserted<'a> = HashMap<(&'a str, &'a str), i64>;
+
+/// Writes a batch durably. Rows go in multi-row INSERTs: with SQLite every
+/// statement is a round trip to the driver's thread, and one per row would
+/// cost more than the commit itself. A batch that fits in one statement
+/// needs no BEGIN and COMMIT either (two round trips fewer): a statement is
+/// a transaction of its own.
 async fn commit(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<Vec<Recorded>>> {
     let all: Vec<&NewDelivery> = batch.iter().flat_map(|j| &j.deliveries).collect();
-    let mut tx = pool.begin().await?;
-    let mut inserted: HashMap<(&str, &str), i64> = HashMap::with_capacity(all.len());
+    let mut conn = pool.acquire().await?;
+    if all.len() <= ROWS_PER_STATEMENT {
+        let inserted = insert(&mut conn, &all).await?;
+        return outcomes(&mut conn, batch, &inserted).await;
+    }
+    let mut tx = conn.begin().await?;
+    let mut inserted = Inserted::with_capacity(all.len());
     for chunk in all.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) ",
-        );
-        insert.push_values(chunk, |mut row, d| {
-            row.push_bind(d.provider)
-                .push_bind(&d.delivery_key)
-                .push_bind(&d.topic)
-                .push_bind(&d.body)
-                .push_bind(DeliveryStatus::Pending)
-                .push_bind(d.received_at);
-        });
-        insert.push(" ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id, provider, delivery_key");
-        let rows: Vec<(i64, String, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-        for (id, provider, key) in rows {
-            // Keys are looked up by the batch's own strings below.
-            if let Some(d) = chunk.iter().find(|d| d.provider == provider && d.delivery_key == key) {
-                inserted.insert((d.provider, d.delivery_key.as_str()), id);
-            }
+        inserted.extend(insert(&mut tx, chunk).await?);
+    }
+    let results = outcomes(&mut tx, batch, &inserted).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Inserts the rows whose keys are new, and returns their ids.
+async fn insert<'a>(conn: &mut SqliteConnection, rows: &[&'a NewDelivery]) -> StoreResult<Inserted<'a>> {
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) ",
+    );
+    insert.push_values(rows, |mut row, d| {
+        row.push_bind(d.provider)
+            .push_bind(&d.delivery_key)
+            .push_bind(&d.topic)
+            .push_bind(&d.body)
+            .push_bind(DeliveryStatus::Pending)
+            .push_bind(d.received_at);
+    });
+    insert.push(" ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id, provider, delivery_key");
+    let returned: Vec<(i64, String, String)> = insert.build_query_as().fetch_all(conn).await?;
+    let mut inserted = Inserted::with_capacity(returned.len());
+    for (id, provider, key) in returned {
+        // Keyed by the batch's own strings, which outlive this call.
+        if let Some(d) = rows.iter().find(|d| d.provider == provider && d.delivery_key == key) {
+            inserted.insert((d.provider, d.delivery_key.as_str()), id);
         }
     }
-    // In batch order: the first row with a new key is new; a repeat (in this
-    // batch or from before) is a duplicate of the stored one.
+    Ok(inserted)
+}
+
+/// Each job's outcome, in batch order: the first row with a new key is new;
+/// a repeat (in this batch or from before) is a duplicate of the stored one.
+async fn outcomes(conn: &mut SqliteConnection, batch: &[Job], inserted: &Inserted<'_>) -> StoreResult<Vec<Vec<Recorded>>> {
     let mut claimed = std::collections::HashSet::new();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
@@ -110,12 +138,11 @@ async fn commit(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<Vec<Recorde
             match inserted.get(&key) {
                 Some(&id) if claimed.insert(key) => recorded.push(Recorded::New(id)),
                 Some(&id) => recorded.push(Recorded::Duplicate(id)),
-                None => recorded.push(Recorded::Duplicate(stored_id(&mut tx, d).await?)),
+                None => recorded.push(Recorded::Duplicate(stored_id(conn, d).await?)),
             }
         }
         results.push(recorded);
     }
-    tx.commit().await?;
     Ok(results)
 }
 
@@ -155,5 +182,18 @@ mod tests {
         let new = many.iter().filter(|r| matches!(r, Recorded::New(_))).count();
         assert_eq!(new, 25, "each key stored once");
         assert_eq!(store.record_delivery(&delivery("b")).await.unwrap(), Recorded::Duplicate(b));
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_one_statement_is_stored_whole_in_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
+        let batch: Vec<NewDelivery> = (0..1200).map(|i| delivery(&format!("k{}", i % 1000))).collect();
+        let recorded = store.record_deliveries(&batch).await.unwrap();
+        assert!(recorded[..1000].iter().all(|r| matches!(r, Recorded::New(_))), "the first thousand keys are new");
+        for (first, repeat) in recorded[..200].iter().zip(&recorded[1000..]) {
+            let (Recorded::New(id), Recorded::Duplicate(again)) = (first, repeat) else { panic!("{first:?} {repeat:?}") };
+            assert_eq!(id, again, "a repeat in the batch names the stored row");
+        }
     }
 }

@@ -80,7 +80,7 @@ impl SessionStore for SqliteStore {
         .bind(c.matched_by)
         .bind(&c.session_id)
         .bind(c.from)
-        .execute(&self.derived)
+        .execute(&mut *self.derived_write().await?.conn)
         .await?;
         Ok(result.rows_affected() == 1)
     }

@@ -147,7 +147,7 @@ impl WhatsAppStore for SqliteStore {
             .bind(error.and_then(|e| e.details.clone()))
             .bind(&c.wamid)
             .bind(c.from)
-            .execute(&self.derived)
+            .execute(&mut *self.derived_write().await?.conn)
             .await?;
         Ok(result.rows_affected() == 1)
     }

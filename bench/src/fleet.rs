@@ -1,0 +1,192 @@
+//! Sockets held by child processes. One process can hold no more sockets
+//! than its open-file limit (20,000 here) and reads them all on one
+//! runtime, so the socket-heavy scenarios spread their sockets over
+//! `--processes` copies of the bench, each run as the hidden `bench hold`.
+//!
+//! The protocol is lines on the child's standard streams: the child opens
+//! its sockets and prints a [`Ready`] line; it notes when each watched
+//! update arrives, on the clock every process shares ([`crate::clock`]);
+//! when its standard input closes it stops (at once, or once every socket
+//! has seen every update or `patience` has passed) and prints a [`Held`]
+//! line.
+
+use crate::client::{open, Socket, Target, WaUpdate};
+use crate::clock::now_ns;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+/// What the sockets subscribe to.
+#[derive(Clone)]
+pub enum Subscribe {
+    /// `/ws/connections?sessionId=…`
+    Session(String),
+    /// `/ws/whatsapp`, registered for the target's college with this token.
+    College(String),
+}
+
+/// A child's first line: its sockets are open.
+#[derive(Serialize, Deserialize)]
+pub struct Ready {
+    pub opened: usize,
+    pub failed: usize,
+}
+
+/// A child's last line (and the fleet's total).
+#[derive(Serialize, Deserialize, Default)]
+pub struct Held {
+    /// Sockets the server had not closed when the child stopped.
+    pub still_up: usize,
+    /// Per socket, when each watched update arrived (ns on the shared
+    /// clock; 0 if it never did).
+    pub seen: Vec<Vec<u64>>,
+}
+
+struct Member {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+/// The parent's handle on its socket-holding children.
+pub struct Fleet {
+    members: Vec<Member>,
+    /// Sockets that did not open.
+    pub failed: usize,
+}
+
+impl Fleet {
+    /// Starts `processes` children sharing `sockets` between them and
+    /// returns once every one has opened its share.
+    pub async fn start(
+        target: &Target,
+        subscribe: &Subscribe,
+        sockets: usize,
+        processes: usize,
+        watch: &[String],
+    ) -> anyhow::Result<Fleet> {
+        let exe = std::env::current_exe()?;
+        let processes = processes.clamp(1, sockets.max(1));
+        let mut members = Vec::with_capacity(processes);
+        for i in 0..processes {
+            let share = sockets / processes + usize::from(i < sockets % processes);
+            let mut command = Command::new(&exe);
+            command.args(["--server", &target.base, "--tenant", &target.tenant.to_string(), "hold"]);
+            command.args(["--sockets", &share.to_string()]);
+            match subscribe {
+                Subscribe::Session(id) => command.args(["--session", id]),
+                Subscribe::College(token) => command.args(["--college-token", token]),
+            };
+            if !watch.is_empty() {
+                command.args(["--watch", &watch.join(",")]);
+            }
+            let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
+            let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("no stdin"))?;
+            let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+            members.push(Member { child, stdin, lines: BufReader::new(stdout).lines() });
+        }
+        let mut failed = 0;
+        for member in &mut members {
+            let ready: Ready = next_line(&mut member.lines).await?;
+            failed += ready.failed;
+        }
+        Ok(Fleet { members, failed })
+    }
+
+    /// Tells every child to stop and gathers what they saw.
+    pub async fn finish(self) -> anyhow::Result<Held> {
+        let mut total = Held::default();
+        for Member { mut child, stdin, mut lines } in self.members {
+            drop(stdin);
+            let held: Held = next_line(&mut lines).await?;
+            total.still_up += held.still_up;
+            total.seen.extend(held.seen);
+            child.wait().await?;
+        }
+        Ok(total)
+    }
+}
+
+async fn next_line<T: for<'de> Deserialize<'de>>(lines: &mut Lines<BufReader<ChildStdout>>) -> anyhow::Result<T> {
+    let line = lines.next_line().await?.ok_or_else(|| anyhow::anyhow!("a socket-holding child ended early"))?;
+    Ok(serde_json::from_str(&line)?)
+}
+
+/// `bench hold`: the child's side.
+pub async fn hold(
+    target: &Target,
+    subscribe: Subscribe,
+    sockets: usize,
+    watch: Vec<String>,
+    patience: Duration,
+) -> anyhow::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let watch = Arc::new(watch);
+    let mut tasks = Vec::with_capacity(sockets);
+    let mut failed = 0;
+    for _ in 0..sockets {
+        let socket = match &subscribe {
+            Subscribe::Session(id) => open(&target.ws(&format!("/ws/connections?sessionId={id}"))).await,
+            Subscribe::College(token) => target.college_socket(token).await,
+        };
+        match socket {
+            Ok(socket) => tasks.push(tokio::spawn(read(socket, watch.clone(), stopped.clone()))),
+            Err(_) => failed += 1,
+        }
+    }
+    println!("{}", serde_json::to_string(&Ready { opened: tasks.len(), failed })?);
+    // The parent closes our standard input when it is done sending.
+    tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await?;
+    let all = futures_util::future::join_all(tasks);
+    tokio::pin!(all);
+    let grace = if watch.is_empty() { Duration::ZERO } else { patience };
+    let results = tokio::select! {
+        results = &mut all => results,
+        _ = tokio::time::sleep(grace) => {
+            let _ = stop.send(true);
+            all.await
+        }
+    };
+    let mut held = Held::default();
+    for (up, seen) in results.into_iter().flatten() {
+        held.still_up += usize::from(up);
+        held.seen.push(seen);
+    }
+    println!("{}", serde_json::to_string(&held)?);
+    Ok(())
+}
+
+/// Reads one socket until told to stop, it closes, or it has seen every
+/// watched update. Reading also answers the server's pings. Returns whether
+/// the socket was still up, and when each watched update arrived.
+async fn read(mut socket: Socket, watch: Arc<Vec<String>>, mut stop: watch::Receiver<bool>) -> (bool, Vec<u64>) {
+    let mut seen = vec![0u64; watch.len()];
+    let mut left = watch.len();
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return (true, seen),
+            frame = socket.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let at = now_ns();
+                    let Some(wamid) = WaUpdate::sent(text.as_str()) else { continue };
+                    let Some(k) = watch.iter().position(|w| w == wamid) else { continue };
+                    if seen[k] == 0 {
+                        seen[k] = at;
+                        left -= 1;
+                        if left == 0 {
+                            return (true, seen);
+                        }
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return (false, seen),
+            },
+        }
+    }
+}
