@@ -68,7 +68,7 @@ async fn intake(
     let duplicate = match recorded {
         Recorded::New(id) => {
             // The worker also finds it by scanning, should this wake-up be lost.
-            state.deliveries.send(Lane::Connect, id);
+            state.deliveries.fresh(Lane::Connect, id, delivery);
             false
         }
         Recorded::Duplicate(_) => true,

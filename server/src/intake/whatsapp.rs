@@ -82,11 +82,9 @@ pub async fn receive(
     let deliveries: Vec<NewDelivery> = events.iter().map(|event| to_delivery(event, received_at)).collect();
     let recorded = state.store.record_deliveries(&deliveries).await?;
     let mut duplicates = 0;
-    for r in &recorded {
-        match r {
-            Recorded::New(id) => {
-                state.deliveries.send(Lane::WhatsApp, *id);
-            }
+    for (delivery, recorded) in deliveries.into_iter().zip(recorded) {
+        match recorded {
+            Recorded::New(id) => state.deliveries.fresh(Lane::WhatsApp, id, delivery),
             Recorded::Duplicate(_) => duplicates += 1,
         }
     }

@@ -4,6 +4,9 @@
 //! or a message's events all travel in the same lane.
 
 use crate::intake::{confirmd, tenant_events, whatsapp};
+use crate::store::{NewDelivery, StoredDelivery};
+use app::protocol::DeliveryStatus;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,17 +28,36 @@ impl Lane {
     }
 }
 
+/// What wakes a lane.
+pub enum Wakeup {
+    /// A delivery its request has just stored, carried whole: while it is
+    /// younger than [`crate::store::FRESH_GRACE`] no retry scan can have
+    /// taken it, so the lane applies it without reading it back.
+    Fresh { delivery: StoredDelivery, received_at: DateTime<Utc> },
+    /// A delivery to read from the store first.
+    Stored(i64),
+}
+
 /// Intake's side: wakes the lane that applies a new delivery.
 #[derive(Clone)]
-pub struct Wake([mpsc::UnboundedSender<i64>; 3]);
+pub struct Wake([mpsc::UnboundedSender<Wakeup>; 3]);
 
 /// The worker's side, one receiver per lane: connect, WhatsApp, tenant.
-pub type Woken = [mpsc::UnboundedReceiver<i64>; 3];
+pub type Woken = [mpsc::UnboundedReceiver<Wakeup>; 3];
 
 impl Wake {
-    /// A lost wake-up loses nothing: the lane's retry scan finds the delivery.
+    /// Wakes `lane` for the stored delivery `id`. A lost wake-up loses
+    /// nothing: the lane's retry scan finds the delivery.
     pub fn send(&self, lane: Lane, id: i64) {
-        let _ = self.0[lane as usize].send(id);
+        let _ = self.0[lane as usize].send(Wakeup::Stored(id));
+    }
+
+    /// Hands `lane` the delivery just stored as `id`.
+    pub fn fresh(&self, lane: Lane, id: i64, delivery: NewDelivery) {
+        let NewDelivery { provider, topic, body, received_at, .. } = delivery;
+        let delivery =
+            StoredDelivery { id, provider: provider.to_owned(), topic, body, status: DeliveryStatus::Pending, attempts: 0 };
+        let _ = self.0[lane as usize].send(Wakeup::Fresh { delivery, received_at });
     }
 }
 

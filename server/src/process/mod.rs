@@ -14,12 +14,12 @@ mod whatsapp;
 
 use crate::bus::Bus;
 use crate::intake::{confirmd, confirmd_payload, tenant_events, whatsapp as wa_intake};
-use crate::store::{Finished, Store, StoredDelivery};
+use crate::store::{Finished, Store, StoredDelivery, FRESH_GRACE};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
-use lanes::{Lane, Woken};
+use lanes::{Lane, Wakeup, Woken};
 use tokio::sync::mpsc;
 
 /// Deliveries read per scan.
@@ -65,7 +65,7 @@ impl Processor {
     /// One lane: each woken id, and every `retry_interval` the lane's
     /// pending deliveries that are due. Within a lane one thing at a time,
     /// so a session's or a message's events apply in order.
-    async fn run_lane(&self, lane: Lane, mut wake: mpsc::UnboundedReceiver<i64>, retry_interval: Duration) {
+    async fn run_lane(&self, lane: Lane, mut wake: mpsc::UnboundedReceiver<Wakeup>, retry_interval: Duration) {
         let mut tick = tokio::time::interval(retry_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -73,14 +73,14 @@ impl Processor {
                 id = wake.recv() => match id {
                     Some(first) => {
                         // Whatever else is waiting goes in the same batch.
-                        let mut ids = vec![first];
-                        while ids.len() < WAKE_BATCH {
+                        let mut woken = vec![first];
+                        while woken.len() < WAKE_BATCH {
                             match wake.try_recv() {
-                                Ok(id) => ids.push(id),
+                                Ok(next) => woken.push(next),
                                 Err(_) => break,
                             }
                         }
-                        self.process_batch(&ids).await;
+                        self.process_woken(woken).await;
                     }
                     None => return,
                 },
@@ -105,14 +105,30 @@ impl Processor {
         }
     }
 
-    /// Applies the deliveries still pending among `ids`, in id order, and
-    /// records the outcomes in one transaction.
-    pub async fn process_batch(&self, ids: &[i64]) {
-        match self.store.pending_deliveries(ids).await {
-            Ok(deliveries) => self.apply_batch(&deliveries).await,
-            // They stay pending; the retry scan finds them.
-            Err(err) => tracing::error!(error = %err, count = ids.len(), "could not read deliveries"),
+    /// Applies a batch of woken deliveries, in id order, and records the
+    /// outcomes in one transaction. Fresh ones are applied as carried; the
+    /// rest are read first, and skipped if no longer pending.
+    async fn process_woken(&self, woken: Vec<Wakeup>) {
+        let now = Utc::now();
+        let (mut ready, mut ids) = (Vec::with_capacity(woken.len()), Vec::new());
+        for wakeup in woken {
+            match wakeup {
+                // Scans run in this same loop, between batches: one that ran
+                // before now took no delivery this young.
+                Wakeup::Fresh { delivery, received_at } if now - received_at < FRESH_GRACE => ready.push(delivery),
+                Wakeup::Fresh { delivery, .. } => ids.push(delivery.id),
+                Wakeup::Stored(id) => ids.push(id),
+            }
         }
+        if !ids.is_empty() {
+            match self.store.pending_deliveries(&ids).await {
+                Ok(found) => ready.extend(found),
+                // They stay pending; the retry scan finds them.
+                Err(err) => tracing::error!(error = %err, count = ids.len(), "could not read deliveries"),
+            }
+        }
+        ready.sort_by_key(|d| d.id);
+        self.apply_batch(&ready).await;
     }
 
     async fn apply_batch(&self, deliveries: &[StoredDelivery]) {

@@ -6,6 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// How long a new delivery is left to the request that stored it before the
+/// retry scan may take it.
+pub const FRESH_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
 /// A webhook delivery, stored before it is acknowledged.
 #[derive(Clone, Debug)]
 pub struct NewDelivery {
@@ -100,7 +104,10 @@ pub trait DeliveryStore: Send + Sync {
     /// Those of `ids` that are still pending, in id order: the worker's batch
     /// in one query rather than one per delivery.
     async fn pending_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<StoredDelivery>>;
-    /// Pending deliveries due for an attempt, oldest first.
+    /// Pending deliveries due for an attempt, oldest first. A delivery never
+    /// tried and younger than [`FRESH_GRACE`] is not due: it is still in the
+    /// hands of the request that stored it (or of that request's wake-up),
+    /// and the scan is for wake-ups lost, not for work under way.
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
     async fn finish_delivery(
         &self,

@@ -7,9 +7,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 
-/// How long a new delivery is left to the path that stored it.
-const FRESH_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
-
 #[async_trait]
 impl DeliveryStore for SqliteStore {
     async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<Recorded> {
@@ -54,10 +51,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
-        // A delivery that has never been tried and is younger than
-        // FRESH_GRACE is still in the hands of its request or its wake-up;
-        // the scan is for lost wake-ups, and taking it now would apply it
-        // twice at once.
+        // Taking a fresh delivery (see FRESH_GRACE) would apply it twice at once.
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM webhook_deliveries WHERE status = ? \
              AND (next_attempt_at <= ? OR (next_attempt_at IS NULL AND received_at <= ?)) ORDER BY id LIMIT ?",
