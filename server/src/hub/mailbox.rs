@@ -94,7 +94,18 @@ impl Sender {
         Ok(())
     }
 
-    /// Asks the task to ping its peer; pings do not queue up.
+    /// A handle that can ask for a ping without holding the mailbox open.
+    pub fn pinger(&self) -> Pinger {
+        Pinger(self.0.clone())
+    }
+}
+
+/// Asks a socket's task to ping its peer. Unlike a second [`Sender`], it
+/// does not close the mailbox when dropped.
+pub struct Pinger(Shared);
+
+impl Pinger {
+    /// Pings do not queue up; a closed mailbox ignores them.
     pub fn ping(&self) {
         let mut state = self.0.lock().expect("mailbox lock");
         state.ping = true;
@@ -200,11 +211,22 @@ mod tests {
     #[test]
     fn pings_come_after_queued_frames_and_do_not_pile_up() {
         let (tx, mut rx) = mailbox();
-        tx.ping();
+        tx.pinger().ping();
         tx.try_send(Frame::from("a")).unwrap();
-        tx.ping();
+        tx.pinger().ping();
         assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("a"))));
         assert_eq!(rx.try_recv(), Ok(Delivery::Ping));
         assert_eq!(rx.try_recv(), Err(Empty::Waiting));
+    }
+
+    #[test]
+    fn a_dropped_pinger_leaves_the_mailbox_open() {
+        let (tx, mut rx) = mailbox();
+        drop(tx.pinger());
+        tx.try_send(Frame::from("a")).unwrap();
+        assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("a"))));
+        assert_eq!(rx.try_recv(), Err(Empty::Waiting));
+        drop(tx);
+        assert_eq!(rx.try_recv(), Err(Empty::Closed));
     }
 }
