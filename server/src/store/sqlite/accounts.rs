@@ -52,10 +52,11 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_tenant(&self, name: &str, at: DateTime<Utc>) -> StoreResult<TenantId> {
+        let mut write = self.write().await?;
         let (id,): (i64,) = sqlx::query_as("INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING id")
             .bind(name)
             .bind(at)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *write.conn)
             .await?;
         Ok(TenantId(id))
     }
@@ -67,6 +68,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_user(&self, user: &NewUser<'_>, at: DateTime<Utc>) -> StoreResult<i64> {
+        let mut write = self.write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO users (email, name, password_hash, is_operator, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -75,7 +77,7 @@ impl AccountStore for SqliteStore {
         .bind(user.password_hash)
         .bind(user.is_operator)
         .bind(at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *write.conn)
         .await?;
         Ok(id)
     }
@@ -92,6 +94,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn set_membership(&self, user: i64, tenant: TenantId, role: Role) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO memberships (user_id, tenant_id, role) VALUES (?, ?, ?) \
              ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role",
@@ -99,7 +102,7 @@ impl AccountStore for SqliteStore {
         .bind(user)
         .bind(tenant)
         .bind(role)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(())
     }
@@ -134,13 +137,14 @@ impl AccountStore for SqliteStore {
         at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(token_hash)
             .bind(user)
             .bind(csrf_token)
             .bind(at)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(())
     }
@@ -154,11 +158,13 @@ impl AccountStore for SqliteStore {
     }
 
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM auth_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        let mut write = self.write().await?;
+        sqlx::query("DELETE FROM auth_sessions WHERE token_hash = ?").bind(token_hash).execute(&mut *write.conn).await?;
         Ok(())
     }
 
     async fn create_api_key(&self, tenant: TenantId, name: &str, prefix: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<ApiKeyView> {
+        let mut write = self.write().await?;
         let row: ApiKeyRow = sqlx::query_as(
             "INSERT INTO api_keys (tenant_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?) \
              RETURNING id, name, prefix, created_at, revoked_at",
@@ -168,7 +174,7 @@ impl AccountStore for SqliteStore {
         .bind(prefix)
         .bind(key_hash)
         .bind(at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *write.conn)
         .await?;
         Ok(row.into())
     }
@@ -193,23 +199,25 @@ impl AccountStore for SqliteStore {
     }
 
     async fn revoke_api_key(&self, tenant: TenantId, id: i64, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut write = self.write().await?;
         let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL")
             .bind(at)
             .bind(tenant)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn log_activity(&self, a: &Activity<'_>, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query("INSERT INTO activity_log (tenant_id, actor, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(a.tenant)
             .bind(a.actor)
             .bind(a.kind)
             .bind(&a.detail)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(())
     }

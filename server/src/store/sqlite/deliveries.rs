@@ -19,6 +19,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn requeue_unmatched(&self, provider: &str, key_prefix: &str) -> StoreResult<Vec<i64>> {
+        let mut write = self.write().await?;
         let rows: Vec<(i64,)> = sqlx::query_as(
             "UPDATE webhook_deliveries SET status = ?1, next_attempt_at = NULL \
              WHERE provider = ?2 AND status = ?3 AND substr(delivery_key, 1, length(?4)) = ?4 RETURNING id",
@@ -27,7 +28,7 @@ impl DeliveryStore for SqliteStore {
         .bind(provider)
         .bind(DeliveryStatus::Unmatched)
         .bind(key_prefix)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *write.conn)
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }

@@ -32,17 +32,19 @@ pub struct SqliteStore {
     derived: SqlitePool,
     /// Writes webhook deliveries, many per transaction.
     writer: group_commit::GroupCommit,
-    /// The hot path's writers (the group commit and `derived`) take turns
-    /// here. SQLite has one write lock, and a connection that finds it
-    /// taken sleeps in its busy handler, 1 ms, then 2, 5, 10… before it
-    /// looks again: a trace at 1,000 webhooks a second counted thousands of
-    /// such sleeps, each in some webhook's latency. A queue in the process
-    /// hands the lock over the moment it is free.
+    /// Every writer in the process (the group commit, `derived`, and each
+    /// write on `pool`) takes turns here. SQLite has one write lock, and a
+    /// connection that finds it taken sleeps in its busy handler, 1 ms, then
+    /// 2, 5, 10… before it looks again: a trace at 1,000 webhooks a second
+    /// counted thousands of such sleeps, each in some webhook's latency. A
+    /// queue in the process hands the lock over the moment it is free, in
+    /// order. (The busy timeout still covers other processes, such as
+    /// `tidings admin`.) No method holds a turn while it calls another.
     gate: Arc<Mutex<()>>,
 }
 
-/// A turn at writing on the `derived` connection.
-pub(super) struct DerivedWrite {
+/// A turn at SQLite's write lock, and the connection to write on.
+pub(super) struct WriteTurn {
     _turn: OwnedMutexGuard<()>,
     pub conn: PoolConnection<Sqlite>,
 }
@@ -73,9 +75,15 @@ impl SqliteStore {
         Ok(Self { pool, derived, writer, gate })
     }
 
-    /// Waits for the write lock's turn, then for the derived connection.
-    async fn derived_write(&self) -> sqlx::Result<DerivedWrite> {
+    /// Waits for the write lock's turn, then for a connection of `pool`.
+    async fn write(&self) -> sqlx::Result<WriteTurn> {
         let turn = self.gate.clone().lock_owned().await;
-        Ok(DerivedWrite { _turn: turn, conn: self.derived.acquire().await? })
+        Ok(WriteTurn { _turn: turn, conn: self.pool.acquire().await? })
+    }
+
+    /// Waits for the write lock's turn, then for the derived connection.
+    async fn derived_write(&self) -> sqlx::Result<WriteTurn> {
+        let turn = self.gate.clone().lock_owned().await;
+        Ok(WriteTurn { _turn: turn, conn: self.derived.acquire().await? })
     }
 }

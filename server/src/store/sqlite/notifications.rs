@@ -63,6 +63,7 @@ impl TenantDataStore for SqliteStore {
     }
 
     async fn insert_notification(&self, n: &NewNotification, at: DateTime<Utc>) -> StoreResult<Notification> {
+        let mut write = self.write().await?;
         let sql = format!(
             "INSERT INTO notifications (tenant_id, user_id, title, message, kind, priority, action_url, action_text, \
              metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
@@ -78,7 +79,7 @@ impl TenantDataStore for SqliteStore {
             .bind(&n.action_text)
             .bind(n.metadata.to_string())
             .bind(at)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *write.conn)
             .await?;
         Ok(row.into())
     }
@@ -109,22 +110,24 @@ impl TenantDataStore for SqliteStore {
     }
 
     async fn set_notification_state(&self, tenant: TenantId, id: i64, read: Option<bool>, dismissed: Option<bool>) -> StoreResult<Option<Notification>> {
+        let mut write = self.write().await?;
         let sql = format!(
             "UPDATE notifications SET is_read = COALESCE(?, is_read), is_dismissed = COALESCE(?, is_dismissed) \
              WHERE tenant_id = ? AND id = ? RETURNING {COLUMNS}"
         );
-        let row: Option<Row> = sqlx::query_as(&sql).bind(read).bind(dismissed).bind(tenant).bind(id).fetch_optional(&self.pool).await?;
+        let row: Option<Row> = sqlx::query_as(&sql).bind(read).bind(dismissed).bind(tenant).bind(id).fetch_optional(&mut *write.conn).await?;
         Ok(row.map(Into::into))
     }
 
     async fn mark_all_read(&self, tenant: TenantId, user: Option<i64>) -> StoreResult<u64> {
+        let mut write = self.write().await?;
         let done = sqlx::query(
             "UPDATE notifications SET is_read = 1 WHERE tenant_id = ?1 AND NOT is_read \
              AND (?2 IS NULL OR user_id IS NULL OR user_id = ?2)",
         )
         .bind(tenant)
         .bind(user)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(done.rows_affected())
     }
@@ -147,6 +150,7 @@ impl TenantDataStore for SqliteStore {
     }
 
     async fn upsert_entity(&self, tenant: TenantId, room: Room, id: &str, data: &Value, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO helpdesk_entities (tenant_id, room, entity_id, data, updated_at) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (tenant_id, room, entity_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
@@ -156,7 +160,7 @@ impl TenantDataStore for SqliteStore {
         .bind(id)
         .bind(data.to_string())
         .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(())
     }

@@ -37,10 +37,11 @@ impl From<OrderRow> for OrderView {
 
 impl SqliteStore {
     pub(super) async fn upsert_order_row(&self, o: &NewOrder, at: DateTime<Utc>) -> StoreResult<Upserted<OrderView>> {
+        let mut write = self.write().await?;
         let existed: Option<(i64,)> = sqlx::query_as("SELECT id FROM orders WHERE tenant_id = ? AND order_number = ?")
             .bind(o.tenant)
             .bind(&o.order_number)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *write.conn)
             .await?;
         let sql = format!(
             "INSERT INTO orders (tenant_id, order_number, customer_name, customer_email, amount_cents, status, items, metadata, \
@@ -60,22 +61,23 @@ impl SqliteStore {
             .bind(o.metadata.to_string())
             .bind(at)
             .bind(at)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *write.conn)
             .await?;
         Ok(Upserted { value: row.into(), new: existed.is_none() })
     }
 
     pub(super) async fn record_payment_row(&self, p: &NewPayment, at: DateTime<Utc>) -> StoreResult<Upserted<Option<OrderView>>> {
+        let mut write = self.write().await?;
         let order: Option<(i64,)> = sqlx::query_as(
             "SELECT id FROM orders WHERE tenant_id = ?1 AND (id = ?2 OR order_number = ?3) ORDER BY id LIMIT 1",
         )
         .bind(p.tenant)
         .bind(p.order_id)
         .bind(&p.order_number)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *write.conn)
         .await?;
         let order_id = order.map(|(id,)| id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
         let inserted = sqlx::query(
             "INSERT INTO payments (tenant_id, order_id, payment_id, amount_cents, status, metadata, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, payment_id, status) DO NOTHING",

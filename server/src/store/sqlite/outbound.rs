@@ -75,6 +75,7 @@ fn types_json(types: &[OutboundEventType]) -> String {
 #[async_trait]
 impl OutboundStore for SqliteStore {
     async fn create_endpoint(&self, e: &NewEndpoint, at: DateTime<Utc>) -> StoreResult<EndpointView> {
+        let mut write = self.write().await?;
         let sql = format!(
             "INSERT INTO outbound_endpoints (tenant_id, url, description, secret, event_types, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING {ENDPOINT_COLUMNS}"
@@ -86,7 +87,7 @@ impl OutboundStore for SqliteStore {
             .bind(&e.secret)
             .bind(types_json(&e.event_types))
             .bind(at)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *write.conn)
             .await?;
         Ok(row.into())
     }
@@ -104,6 +105,7 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn update_endpoint(&self, tenant: TenantId, id: i64, c: &EndpointChange) -> StoreResult<Option<EndpointView>> {
+        let mut write = self.write().await?;
         let sql = format!(
             "UPDATE outbound_endpoints SET url = COALESCE(?1, url), description = COALESCE(?2, description), \
              event_types = COALESCE(?3, event_types), enabled = COALESCE(?4, enabled), \
@@ -118,26 +120,28 @@ impl OutboundStore for SqliteStore {
             .bind(c.enabled)
             .bind(tenant)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *write.conn)
             .await?;
         Ok(row.map(Into::into))
     }
 
     async fn rotate_endpoint_secret(&self, tenant: TenantId, id: i64, secret: &str) -> StoreResult<bool> {
+        let mut write = self.write().await?;
         let done = sqlx::query("UPDATE outbound_endpoints SET secret = ? WHERE tenant_id = ? AND id = ?")
             .bind(secret)
             .bind(tenant)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn delete_endpoint(&self, tenant: TenantId, id: i64) -> StoreResult<bool> {
+        let mut write = self.write().await?;
         let done = sqlx::query("DELETE FROM outbound_endpoints WHERE tenant_id = ? AND id = ?")
             .bind(tenant)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -162,7 +166,8 @@ impl OutboundStore for SqliteStore {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut write = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
         let (message,): (i64,) = sqlx::query_as(
             "INSERT INTO outbound_messages (tenant_id, event_type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -225,7 +230,8 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn record_attempt(&self, delivery: i64, a: &Attempt, next: Next) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut write = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
         sqlx::query(
             "INSERT INTO outbound_attempts (delivery_id, attempted_at, status_code, duration_ms, response, error) \
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -254,16 +260,17 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn set_endpoint_health(&self, endpoint: i64, failing_since: Option<DateTime<Utc>>, disabled_reason: Option<&str>) -> StoreResult<bool> {
+        let mut write = self.write().await?;
         sqlx::query("UPDATE outbound_endpoints SET failing_since = ? WHERE id = ?")
             .bind(failing_since)
             .bind(endpoint)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         let Some(reason) = disabled_reason else { return Ok(false) };
         let done = sqlx::query("UPDATE outbound_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ? AND enabled")
             .bind(reason)
             .bind(endpoint)
-            .execute(&self.pool)
+            .execute(&mut *write.conn)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -307,6 +314,7 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn resend(&self, tenant: TenantId, delivery: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut write = self.write().await?;
         let done = sqlx::query(
             "UPDATE outbound_deliveries SET status = ?, next_attempt_at = ?, updated_at = ? \
              WHERE id = ? AND endpoint_id IN (SELECT id FROM outbound_endpoints WHERE tenant_id = ?)",
@@ -316,7 +324,7 @@ impl OutboundStore for SqliteStore {
         .bind(now)
         .bind(delivery)
         .bind(tenant)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -12,6 +12,7 @@ const SESSION_COLUMNS: &str = "session_id, status, connection_id, their_label, t
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn insert_session(&self, s: &NewSession) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO connection_sessions (session_id, status, request_type, invitation_url, out_of_band_id, \
              invitation_id, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -25,7 +26,7 @@ impl SessionStore for SqliteStore {
         .bind(s.created_at)
         .bind(s.created_at)
         .bind(s.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(())
     }
@@ -86,6 +87,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn abandon_expired(&self, now: DateTime<Utc>) -> StoreResult<Vec<SessionView>> {
+        let mut write = self.write().await?;
         let sql = format!(
             "UPDATE connection_sessions SET status = ?1, updated_at = ?2 \
              WHERE status = ?3 AND expires_at <= ?2 RETURNING {SESSION_COLUMNS}"
@@ -94,7 +96,7 @@ impl SessionStore for SqliteStore {
             .bind(ConnectionStatus::Abandoned)
             .bind(now)
             .bind(ConnectionStatus::Invitation)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *write.conn)
             .await?;
         Ok(rows.into_iter().map(|r| r.view).collect())
     }

@@ -35,6 +35,7 @@ impl TenantWebhookStore for SqliteStore {
     }
 
     async fn save_webhook_settings(&self, tenant: TenantId, s: &StoredWebhookSettings, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO tenant_webhook_settings \
              (tenant_id, enabled, orders, notifications, payments, retry_attempts, timeout_ms, updated_at) \
@@ -51,7 +52,7 @@ impl TenantWebhookStore for SqliteStore {
         .bind(s.retry_attempts)
         .bind(s.timeout_ms)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?;
         Ok(())
     }
@@ -68,7 +69,8 @@ impl TenantWebhookStore for SqliteStore {
     }
 
     async fn rotate_secret(&self, tenant: TenantId, secret: &str, at: DateTime<Utc>, grace_until: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut write = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
         sqlx::query("UPDATE tenant_webhook_secrets SET expires_at = ? WHERE tenant_id = ? AND expires_at IS NULL")
             .bind(grace_until)
             .bind(tenant)

@@ -95,6 +95,7 @@ fn time_column(status: MessageStatus) -> Option<&'static str> {
 #[async_trait]
 impl WhatsAppStore for SqliteStore {
     async fn insert_outgoing(&self, m: &NewOutgoing) -> StoreResult<(OutgoingMessage, bool)> {
+        let mut write = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, status, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING",
@@ -106,10 +107,11 @@ impl WhatsAppStore for SqliteStore {
         .bind(MessageStatus::Pending)
         .bind(m.created_at)
         .bind(m.created_at)
-        .execute(&self.pool)
+        .execute(&mut *write.conn)
         .await?
         .rows_affected()
             == 1;
+        drop(write);
         let stored = self.outgoing_by_wamid(&m.wamid).await?.ok_or(sqlx::Error::RowNotFound)?;
         Ok((stored, inserted))
     }
@@ -162,6 +164,7 @@ impl WhatsAppStore for SqliteStore {
     }
 
     async fn insert_incoming(&self, m: &NewIncoming) -> StoreResult<Option<IncomingMessage>> {
+        let mut write = self.write().await?;
         let sql = format!(
             "INSERT INTO whatsapp_incoming (college_id, from_number, profile_name, wamid, kind, text, received_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING RETURNING {INCOMING_COLUMNS}"
@@ -174,7 +177,7 @@ impl WhatsAppStore for SqliteStore {
             .bind(&m.kind)
             .bind(&m.text)
             .bind(m.received_at)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *write.conn)
             .await?;
         Ok(row.map(Into::into))
     }
