@@ -8,24 +8,31 @@
 
 mod connections;
 pub mod lanes;
+mod parsed;
 pub mod sweeper;
 pub mod tenant;
 mod whatsapp;
 
 use crate::bus::Bus;
-use crate::intake::{confirmd, confirmd_payload, tenant_events, whatsapp as wa_intake};
 use crate::store::{Finished, Store, StoredDelivery, FRESH_GRACE};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
+use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use lanes::{Lane, Wakeup, Woken};
+use parsed::Parsed;
 use tokio::sync::mpsc;
 
 /// Deliveries read per scan.
 const SCAN_BATCH: i64 = 100;
 /// Woken deliveries applied together (their outcomes share a transaction).
 const WAKE_BATCH: usize = 256;
+/// Subjects of a batch applied at once. Each may be waiting on a read (the
+/// store reads on four connections) or for its turn at the write lock;
+/// more would only lengthen that queue, in which intake's commits, and so
+/// the providers' acknowledgements, wait too.
+const OVERLAP: usize = 4;
 
 #[derive(Clone)]
 pub struct Processor {
@@ -131,11 +138,36 @@ impl Processor {
         self.apply_batch(&ready).await;
     }
 
+    /// Applies a batch and records the outcomes in one transaction. Each
+    /// subject's deliveries go in id order; different subjects overlap, so
+    /// their round trips to the database wait side by side rather than one
+    /// behind another (fifty students scanning at once is one batch).
     async fn apply_batch(&self, deliveries: &[StoredDelivery]) {
-        let mut finished = Vec::with_capacity(deliveries.len());
+        let mut sequences: Vec<(Option<String>, Vec<(&StoredDelivery, anyhow::Result<Parsed>)>)> = Vec::new();
         for delivery in deliveries {
+            let parsed = Parsed::of(delivery);
+            let subject = parsed.as_ref().ok().and_then(Parsed::subject).map(str::to_owned);
+            match sequences.iter_mut().find(|(s, _)| *s == subject) {
+                Some((_, sequence)) => sequence.push((delivery, parsed)),
+                None => sequences.push((subject, vec![(delivery, parsed)])),
+            }
+        }
+        let sequences: Vec<_> = sequences.into_iter().map(|(_, sequence)| async move {
+            let mut results = Vec::with_capacity(sequence.len());
+            for (delivery, parsed) in sequence {
+                let result = match parsed {
+                    Ok(parsed) => self.apply(parsed).await,
+                    Err(err) => Err(err),
+                };
+                results.push((delivery, result));
+            }
+            results
+        }).collect();
+        let applied: Vec<_> = futures_util::stream::iter(sequences).buffer_unordered(OVERLAP).collect().await;
+        let mut finished = Vec::with_capacity(deliveries.len());
+        for (delivery, result) in applied.into_iter().flatten() {
             let id = delivery.id;
-            match self.apply(delivery).await {
+            match result {
                 Ok(outcome) => finished.push(Finished { id, status: outcome.status, session: outcome.session }),
                 Err(err) => {
                     let retry_at = Utc::now() + backoff(delivery.attempts);
@@ -156,20 +188,12 @@ impl Processor {
         }
     }
 
-    async fn apply(&self, delivery: &StoredDelivery) -> anyhow::Result<Outcome> {
-        match delivery.provider.as_str() {
-            confirmd::PROVIDER => {
-                let family = delivery.topic.split('.').next();
-                let event = confirmd_payload::parse(&delivery.body, family)?;
-                match event.connection {
-                    Some(connection) => connections::apply(self, &connection).await,
-                    // Credential and proof topics are stored and listed only.
-                    None => Ok(Outcome { status: DeliveryStatus::Processed, session: None }),
-                }
-            }
-            wa_intake::PROVIDER => whatsapp::apply(self, serde_json::from_slice(&delivery.body)?).await,
-            tenant_events::PROVIDER => Ok(tenant::apply(self, serde_json::from_slice(&delivery.body)?).await?.0),
-            other => anyhow::bail!("no processor for provider `{other}`"),
+    async fn apply(&self, parsed: Parsed) -> anyhow::Result<Outcome> {
+        match parsed {
+            Parsed::Connection(connection) => connections::apply(self, &connection).await,
+            Parsed::Kept => Ok(Outcome { status: DeliveryStatus::Processed, session: None }),
+            Parsed::WhatsApp(event) => whatsapp::apply(self, event).await,
+            Parsed::Tenant(event) => Ok(tenant::apply(self, event).await?.0),
         }
     }
 }

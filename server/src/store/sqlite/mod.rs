@@ -21,7 +21,15 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub struct SqliteStore {
+    /// For reads.
     pool: SqlitePool,
+    /// One connection for durable writes: the group commit's and every
+    /// turn taken with [`SqliteStore::write`]. Only the holder of a turn
+    /// uses it, so it is never busy when a turn begins; taking one of the
+    /// readers' connections instead would make the writer, holding the
+    /// lock's turn, wait behind reads (a batch of fifty connect flows
+    /// queues fifty reads at once).
+    writes: SqlitePool,
     /// For what the delivery worker derives from stored deliveries: status
     /// changes and "processed" marks. Its commits skip the fsync
     /// (`synchronous=NORMAL`), which is safe because everything it writes
@@ -32,8 +40,8 @@ pub struct SqliteStore {
     derived: SqlitePool,
     /// Writes webhook deliveries, many per transaction.
     writer: group_commit::GroupCommit,
-    /// Every writer in the process (the group commit, `derived`, and each
-    /// write on `pool`) takes turns here. SQLite has one write lock, and a
+    /// Every writer in the process (on `writes` or `derived`) takes turns
+    /// here. SQLite has one write lock, and a
     /// connection that finds it taken sleeps in its busy handler, 1 ms, then
     /// 2, 5, 10… before it looks again: a trace at 1,000 webhooks a second
     /// counted thousands of such sleeps, each in some webhook's latency. A
@@ -65,20 +73,21 @@ impl SqliteStore {
         // as much as the query it precedes.
         let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options.clone()).await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        let writes = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options.clone()).await?;
         let derived = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .connect_with(options.synchronous(SqliteSynchronous::Normal))
             .await?;
         let gate = Arc::new(Mutex::new(()));
-        let writer = group_commit::GroupCommit::start(pool.clone(), gate.clone());
-        Ok(Self { pool, derived, writer, gate })
+        let writer = group_commit::GroupCommit::start(writes.clone(), gate.clone());
+        Ok(Self { pool, writes, derived, writer, gate })
     }
 
-    /// Waits for the write lock's turn, then for a connection of `pool`.
+    /// Waits for the write lock's turn, then takes the write connection.
     async fn write(&self) -> sqlx::Result<WriteTurn> {
         let turn = self.gate.clone().lock_owned().await;
-        Ok(WriteTurn { _turn: turn, conn: self.pool.acquire().await? })
+        Ok(WriteTurn { _turn: turn, conn: self.writes.acquire().await? })
     }
 
     /// Waits for the write lock's turn, then for the derived connection.
