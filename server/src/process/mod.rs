@@ -18,6 +18,7 @@ use crate::store::{Finished, Store, StoredDelivery, FRESH_GRACE};
 use app::protocol::{DeliveryStatus, SessionId};
 use chrono::Utc;
 use futures_util::StreamExt;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use lanes::{Lane, Wakeup, Woken};
@@ -143,16 +144,18 @@ impl Processor {
     /// their round trips to the database wait side by side rather than one
     /// behind another (fifty students scanning at once is one batch).
     async fn apply_batch(&self, deliveries: &[StoredDelivery]) {
-        let mut sequences: Vec<(Option<String>, Vec<(&StoredDelivery, anyhow::Result<Parsed>)>)> = Vec::new();
+        let mut sequences: Vec<Vec<(&StoredDelivery, anyhow::Result<Parsed>)>> = Vec::new();
+        let mut by_subject: HashMap<Option<String>, usize> = HashMap::new();
         for delivery in deliveries {
             let parsed = Parsed::of(delivery);
             let subject = parsed.as_ref().ok().and_then(Parsed::subject).map(str::to_owned);
-            match sequences.iter_mut().find(|(s, _)| *s == subject) {
-                Some((_, sequence)) => sequence.push((delivery, parsed)),
-                None => sequences.push((subject, vec![(delivery, parsed)])),
-            }
+            let index = *by_subject.entry(subject).or_insert_with(|| {
+                sequences.push(Vec::new());
+                sequences.len() - 1
+            });
+            sequences[index].push((delivery, parsed));
         }
-        let sequences: Vec<_> = sequences.into_iter().map(|(_, sequence)| async move {
+        let sequences: Vec<_> = sequences.into_iter().map(|sequence| async move {
             let mut results = Vec::with_capacity(sequence.len());
             for (delivery, parsed) in sequence {
                 let result = match parsed {
