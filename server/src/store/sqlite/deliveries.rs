@@ -89,19 +89,19 @@ impl DeliveryStore for SqliteStore {
             }
         }
         let mut write = self.derived_write().await?;
+        let mut statements: Vec<_> = groups
+            .iter()
+            .flat_map(|((status, session), ids)| ids.chunks(500).map(move |chunk| mark(*status, *session, at, chunk)))
+            .collect();
+        // One statement is a transaction of its own: the usual batch (every
+        // delivery with the same outcome) needs no BEGIN and COMMIT.
+        if let [only] = &mut statements[..] {
+            only.build().execute(&mut *write.conn).await?;
+            return Ok(());
+        }
         let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
-        for ((status, session), ids) in groups {
-            for chunk in ids.chunks(500) {
-                let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
-                update.push_bind(status).push(", session_id = ").push_bind(session).push(", processed_at = ").push_bind(at);
-                update.push(", attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id IN (");
-                let mut list = update.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                update.push(")");
-                update.build().execute(&mut *tx).await?;
-            }
+        for statement in &mut statements {
+            statement.build().execute(&mut *tx).await?;
         }
         tx.commit().await
     }
@@ -158,5 +158,58 @@ impl DeliveryStore for SqliteStore {
         .bind(filter.limit)
         .fetch_all(&self.pool)
         .await
+    }
+}
+
+/// Marks `ids` as done with `status`.
+fn mark<'a>(status: DeliveryStatus, session: Option<&'a SessionId>, at: DateTime<Utc>, ids: &[i64]) -> QueryBuilder<'a, Sqlite> {
+    let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
+    update.push_bind(status).push(", session_id = ").push_bind(session).push(", processed_at = ").push_bind(at);
+    update.push(", attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id IN (");
+    let mut list = update.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    update.push(")");
+    update
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::*;
+    use app::protocol::DeliveryStatus;
+    use chrono::Utc;
+
+    #[tokio::test]
+    async fn outcomes_are_recorded_alike_in_one_statement_or_in_several() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
+        let new = |key: &str| NewDelivery {
+            provider: "test",
+            delivery_key: key.into(),
+            topic: "t".into(),
+            body: b"{}".to_vec(),
+            received_at: Utc::now(),
+        };
+        let ids: Vec<i64> = store
+            .record_deliveries(&[new("a"), new("b"), new("c")])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| match r {
+                Recorded::New(id) => id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let done = |id, status| Finished { id, status, session: None };
+        store.finish_deliveries(&[done(ids[0], DeliveryStatus::Processed)], Utc::now()).await.unwrap();
+        let two_outcomes = [done(ids[1], DeliveryStatus::Processed), done(ids[2], DeliveryStatus::Unmatched)];
+        store.finish_deliveries(&two_outcomes, Utc::now()).await.unwrap();
+        assert!(store.pending_deliveries(&ids).await.unwrap().is_empty(), "none is pending any more");
+        let listed = store.list_deliveries(&DeliveryFilter { topic: None, status: None, limit: 10 }).await.unwrap();
+        let status_of = |id: i64| listed.iter().find(|d| d.id == id).map(|d| (d.status, d.attempts));
+        assert_eq!(status_of(ids[0]), Some((DeliveryStatus::Processed, 1)));
+        assert_eq!(status_of(ids[1]), Some((DeliveryStatus::Processed, 1)));
+        assert_eq!(status_of(ids[2]), Some((DeliveryStatus::Unmatched, 1)));
     }
 }
