@@ -2,7 +2,7 @@
 // command against them. The binary and site come from `cargo leptos build`
 // (scripts/test passes their paths).
 import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -18,8 +18,17 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+// Data directories outlive a stopped server (a test may restart on one),
+// so they are removed when this worker process exits.
+const created: string[] = [];
+process.on('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 export function newDataDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'tidings-e2e-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidings-e2e-'));
+  created.push(dir);
+  return dir;
 }
 
 function env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
