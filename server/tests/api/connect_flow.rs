@@ -121,16 +121,7 @@ async fn the_session_api_speaks_the_seed_contract() {
     let other = app.create_session().await;
     assert_ne!(created.out_of_band_id, other.out_of_band_id, "one invitation per session");
 
-    let raw: serde_json::Value = app
-        .http
-        .get(app.url("/api/connections/session"))
-        .query(&[("sessionId", created.session_id.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let raw = json_of(app.http.get(app.url("/api/connections/session")).query(&[("sessionId", created.session_id.as_str())])).await;
     assert_eq!(raw["success"], true);
     assert_eq!(raw["data"]["status"], "invitation");
     assert_eq!(raw["data"]["sessionId"], created.session_id.as_str());

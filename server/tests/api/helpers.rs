@@ -136,15 +136,11 @@ impl TestApp {
     /// Adds a new staff member to `tenant` as the first admin would, signs
     /// them in with their first password, and returns (session, user id).
     pub async fn add_staff(&self, tenant: i64, email: &str, role: &str) -> (Session, i64) {
-        let added: Value = self
-            .as_admin(reqwest::Method::POST, &format!("/api/tenants/{tenant}/members"))
-            .json(&serde_json::json!({"email": email, "role": role}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let added = json_of(
+            self.as_admin(reqwest::Method::POST, &format!("/api/tenants/{tenant}/members"))
+                .json(&serde_json::json!({"email": email, "role": role})),
+        )
+        .await;
         let password = added["data"]["initialPassword"].as_str().expect("a first password, shown once");
         let session = self.sign_in(&email.to_lowercase(), password).await.expect("the new staff member signs in");
         (session, added["data"]["member"]["userId"].as_i64().unwrap())
@@ -222,6 +218,11 @@ impl TestApp {
 }
 
 /// The next application message on `socket`.
+/// Sends `request` and reads its answer as JSON, whatever its status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 pub async fn next_message(socket: &mut Socket) -> ServerMessage {
     loop {
         let frame = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a message in time");

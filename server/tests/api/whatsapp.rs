@@ -187,13 +187,6 @@ async fn a_reply_joins_the_conversation_of_the_college_that_wrote() {
         }
         other => panic!("expected the reply, got {other:?}"),
     }
-    let listed: Value = app
-        .as_admin(reqwest::Method::GET, "/api/whatsapp/incoming?collegeId=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = json_of(app.as_admin(reqwest::Method::GET, "/api/whatsapp/incoming?collegeId=1")).await;
     assert_eq!(listed["data"][0]["text"], "Thanks!");
 }
