@@ -153,6 +153,17 @@ pub enum DeliveryStatus {
     Unmatched,
 }
 
+impl DeliveryStatus {
+    /// The name it is stored and sent under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Unmatched => "unmatched",
+        }
+    }
+}
+
 /// Why a student opened a connect flow (the seeds' `requestType`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -239,6 +250,14 @@ mod tests {
         for s in [Invitation, Request, Response, Active, Completed, Error, Abandoned] {
             assert_eq!(s.as_str().parse::<ConnectionStatus>().unwrap(), s);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
+    }
+
+    #[test]
+    fn delivery_statuses_are_named_as_serialised() {
+        use super::DeliveryStatus;
+        for s in [DeliveryStatus::Pending, DeliveryStatus::Processed, DeliveryStatus::Unmatched] {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
         }
     }
 }

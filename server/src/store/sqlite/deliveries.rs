@@ -77,33 +77,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()> {
-        // One UPDATE per (outcome, session) group: every statement is a
-        // round trip to SQLite's thread, so a batch of plain outcomes costs
-        // one.
-        let mut groups: Vec<((DeliveryStatus, Option<&SessionId>), Vec<i64>)> = Vec::new();
-        for f in finished {
-            let key = (f.status, f.session.as_ref());
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, ids)) => ids.push(f.id),
-                None => groups.push((key, vec![f.id])),
-            }
-        }
-        let mut write = self.derived_write().await?;
-        let mut statements: Vec<_> = groups
-            .iter()
-            .flat_map(|((status, session), ids)| ids.chunks(500).map(move |chunk| mark(*status, *session, at, chunk)))
-            .collect();
-        // One statement is a transaction of its own: the usual batch (every
-        // delivery with the same outcome) needs no BEGIN and COMMIT.
-        if let [only] = &mut statements[..] {
-            only.build().execute(&mut *write.conn).await?;
-            return Ok(());
-        }
-        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
-        for statement in &mut statements {
-            statement.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await
+        self.writer.finish(finished.to_vec(), at).await
     }
 
     async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
@@ -161,38 +135,29 @@ impl DeliveryStore for SqliteStore {
     }
 }
 
-/// Marks `ids` as done with `status`.
-fn mark<'a>(status: DeliveryStatus, session: Option<&'a SessionId>, at: DateTime<Utc>, ids: &[i64]) -> QueryBuilder<'a, Sqlite> {
-    let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
-    update.push_bind(status).push(", session_id = ").push_bind(session).push(", processed_at = ").push_bind(at);
-    update.push(", attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id IN (");
-    let mut list = update.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    update.push(")");
-    update
-}
-
 #[cfg(test)]
 mod tests {
     use crate::store::*;
-    use app::protocol::DeliveryStatus;
-    use chrono::Utc;
+    use app::protocol::{DeliveryStatus, SessionId};
+    use chrono::{Duration, Utc};
 
+    /// The delivery writer writes with its own connection; what it writes
+    /// must read back through sqlx, and compare in SQL, as sqlx's own
+    /// writes do.
     #[tokio::test]
-    async fn outcomes_are_recorded_alike_in_one_statement_or_in_several() {
+    async fn deliveries_and_outcomes_from_the_writer_read_back_and_compare_through_sqlx() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
-        let new = |key: &str| NewDelivery {
+        let new = |key: &str, age: Duration| NewDelivery {
             provider: "test",
             delivery_key: key.into(),
             topic: "t".into(),
             body: b"{}".to_vec(),
-            received_at: Utc::now(),
+            received_at: Utc::now() - age,
         };
+        let old = Duration::seconds(5);
         let ids: Vec<i64> = store
-            .record_deliveries(&[new("a"), new("b"), new("c")])
+            .record_deliveries(&[new("a", old), new("b", old), new("c", old), new("young", Duration::zero())])
             .await
             .unwrap()
             .into_iter()
@@ -201,15 +166,27 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        let done = |id, status| Finished { id, status, session: None };
-        store.finish_deliveries(&[done(ids[0], DeliveryStatus::Processed)], Utc::now()).await.unwrap();
-        let two_outcomes = [done(ids[1], DeliveryStatus::Processed), done(ids[2], DeliveryStatus::Unmatched)];
-        store.finish_deliveries(&two_outcomes, Utc::now()).await.unwrap();
-        assert!(store.pending_deliveries(&ids).await.unwrap().is_empty(), "none is pending any more");
+        let due = store.due_deliveries(Utc::now(), 10).await.unwrap();
+        assert_eq!(due, ids[..3], "the old ones are due; the young one is within its grace");
+
+        let session = SessionId::new("s-1");
+        let done = |id, status, session: Option<&SessionId>| Finished { id, status, session: session.cloned() };
+        // Outcomes and a new delivery queued together share a transaction.
+        let at = Utc::now();
+        let outcomes = [done(ids[0], DeliveryStatus::Processed, Some(&session)), done(ids[1], DeliveryStatus::Unmatched, None)];
+        let young = new("d", Duration::zero());
+        let (finished, recorded) = tokio::join!(store.finish_deliveries(&outcomes, at), store.record_delivery(&young));
+        finished.unwrap();
+        assert!(matches!(recorded.unwrap(), Recorded::New(_)));
+
+        assert_eq!(store.pending_deliveries(&ids).await.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(), ids[2..]);
         let listed = store.list_deliveries(&DeliveryFilter { topic: None, status: None, limit: 10 }).await.unwrap();
-        let status_of = |id: i64| listed.iter().find(|d| d.id == id).map(|d| (d.status, d.attempts));
-        assert_eq!(status_of(ids[0]), Some((DeliveryStatus::Processed, 1)));
-        assert_eq!(status_of(ids[1]), Some((DeliveryStatus::Processed, 1)));
-        assert_eq!(status_of(ids[2]), Some((DeliveryStatus::Unmatched, 1)));
+        let of = |id: i64| listed.iter().find(|d| d.id == id).expect("listed");
+        let first = of(ids[0]);
+        assert_eq!((first.status, first.attempts, first.session_id.as_ref()), (DeliveryStatus::Processed, 1, Some(&session)));
+        assert_eq!(first.processed_at.map(|t| t.timestamp_micros()), Some(at.timestamp_micros()));
+        assert!((first.received_at - (at - old)).num_seconds().abs() <= 1);
+        assert_eq!((of(ids[1]).status, of(ids[1]).session_id.as_ref()), (DeliveryStatus::Unmatched, None));
+        assert_eq!((of(ids[2]).status, of(ids[2]).attempts), (DeliveryStatus::Pending, 0));
     }
 }

@@ -4,13 +4,13 @@
 
 mod accounts;
 mod deliveries;
-mod group_commit;
 mod notifications;
 mod orders;
 mod outbound;
 mod sessions;
 mod tenant_webhooks;
 mod whatsapp;
+mod writer;
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -23,24 +23,26 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct SqliteStore {
     /// For reads.
     pool: SqlitePool,
-    /// One connection for durable writes: the group commit's and every
-    /// turn taken with [`SqliteStore::write`]. Only the holder of a turn
+    /// One connection for the durable writes of [`SqliteStore::write`]
+    /// (webhook deliveries have their own writer). Only the holder of a turn
     /// uses it, so it is never busy when a turn begins; taking one of the
     /// readers' connections instead would make the writer, holding the
     /// lock's turn, wait behind reads (a batch of fifty connect flows
     /// queues fifty reads at once).
     writes: SqlitePool,
     /// For what the delivery worker derives from stored deliveries: status
-    /// changes and "processed" marks. Its commits skip the fsync
+    /// changes and failed attempts. Its commits skip the fsync (as do the
+    /// delivery writer's transactions of "processed" marks alone)
     /// (`synchronous=NORMAL`), which is safe because everything it writes
     /// can be derived again: a delivery stays pending until its "processed"
     /// mark is on disk, the WAL is made durable in order (any later full
     /// commit, or a checkpoint, covers these frames too), and re-applying a
     /// delivery changes nothing it already changed.
     derived: SqlitePool,
-    /// Writes webhook deliveries, many per transaction.
-    writer: group_commit::GroupCommit,
-    /// Every writer in the process (on `writes` or `derived`) takes turns
+    /// Writes webhook deliveries, many per transaction, and the worker's
+    /// "processed" marks.
+    writer: writer::Writer,
+    /// Every writer in the process (`writes`, `derived`, `writer`) takes turns
     /// here. SQLite has one write lock, and a
     /// connection that finds it taken sleeps in its busy handler, 1 ms, then
     /// 2, 5, 10… before it looks again: a trace at 1,000 webhooks a second
@@ -77,10 +79,10 @@ impl SqliteStore {
         let derived = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.synchronous(SqliteSynchronous::Normal))
+            .connect_with(options.clone().synchronous(SqliteSynchronous::Normal))
             .await?;
         let gate = Arc::new(Mutex::new(()));
-        let writer = group_commit::GroupCommit::start(writes.clone(), gate.clone());
+        let writer = writer::Writer::start(options.get_filename(), gate.clone())?;
         Ok(Self { pool, writes, derived, writer, gate })
     }
 
