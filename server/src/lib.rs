@@ -44,7 +44,7 @@ use crate::hub::Hub;
 use crate::platform::simulator::{self, Simulator};
 use crate::platform::{Invitation, InvitationIssuer, PlatformClient, SharedInvitation};
 use crate::process::Processor;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use app::protocol::OutOfBandId;
 use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
@@ -105,7 +105,7 @@ impl Application {
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
         let (wake_tx, wake_rx) = process::lanes::channels();
-        let state = AppState {
+        let state = AppState::new(Shared {
             settings: Arc::new(settings),
             store,
             bus,
@@ -116,7 +116,7 @@ impl Application {
             deliveries: wake_tx,
             leptos_options,
             self_url: self_url(local),
-        };
+        });
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
         Ok(Self { listener, state, simulators, wake_rx, first_admin })
     }

@@ -7,12 +7,15 @@ use crate::error::ApiError;
 use crate::process::lanes::Lane;
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
+use app::protocol::ConnectionId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub const PROVIDER: &str = "confirmd";
@@ -30,7 +33,7 @@ pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     intake(&state, &headers, body, None).await
 }
 
@@ -40,7 +43,7 @@ pub async fn receive_topic(
     Path(topic): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     intake(&state, &headers, body, Some(&topic)).await
 }
 
@@ -49,7 +52,7 @@ async fn intake(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     topic_hint: Option<&str>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     if !secret_matches(key, &state.settings.webhook_secret) {
         tracing::warn!(provider = PROVIDER, "webhook refused: wrong or missing X-API-Key");
@@ -74,19 +77,33 @@ async fn intake(
         Recorded::Duplicate(_) => true,
     };
     tracing::info!(provider = PROVIDER, topic = %event.topic, duplicate, "webhook stored");
-    Ok(Json(answer(&event, duplicate)))
+    Ok(Json(answer(&event, duplicate)).into_response())
 }
 
-/// The seeds' acknowledgement, plus whether this was a repeat.
-fn answer(event: &PlatformEvent, duplicate: bool) -> Value {
+/// The seeds' acknowledgement, plus whether this was a repeat. Typed and
+/// borrowed: it is written for every webhook, and a `json!` tree would
+/// allocate a map and a string per field only to serialise them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    received: bool,
+    duplicate: bool,
+    webhook_id: Option<&'a str>,
+    topic: &'a str,
+    connection_id: Option<&'a ConnectionId>,
+    state: Option<&'a str>,
+    timestamp: DateTime<Utc>,
+}
+
+fn answer(event: &PlatformEvent, duplicate: bool) -> Answer<'_> {
     let connection = event.connection.as_ref();
-    json!({
-        "received": true,
-        "duplicate": duplicate,
-        "webhookId": event.delivery_id,
-        "topic": event.topic,
-        "connectionId": connection.and_then(|c| c.connection_id.as_ref()),
-        "state": connection.map(|c| c.state.as_str()),
-        "timestamp": Utc::now(),
-    })
+    Answer {
+        received: true,
+        duplicate,
+        webhook_id: event.delivery_id.as_deref(),
+        topic: &event.topic,
+        connection_id: connection.and_then(|c| c.connection_id.as_ref()),
+        state: connection.map(|c| c.state.as_str()),
+        timestamp: Utc::now(),
+    }
 }
