@@ -5,21 +5,22 @@
 //!
 //! The protocol is lines on the child's standard streams: the child opens
 //! its sockets and prints a [`Ready`] line; it notes when each watched
-//! update arrives, on the clock every process shares ([`crate::clock`]);
-//! when its standard input closes it stops (at once, or once every socket
-//! has seen every update or `patience` has passed) and prints a [`Held`]
-//! line.
+//! update arrives, on the clock every process shares ([`crate::clock`]),
+//! and prints a [`Complete`] line once every one of its sockets has one;
+//! when its standard input closes it stops (once every socket has seen
+//! every update, or `patience` has passed) and prints a [`Held`] line.
 
 use crate::client::{open, Socket, Target, WaUpdate};
 use crate::clock::now_ns;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
 /// What the sockets subscribe to.
@@ -36,6 +37,13 @@ pub enum Subscribe {
 pub struct Ready {
     pub opened: usize,
     pub failed: usize,
+}
+
+/// A child's line once all its sockets have the watched update `complete`
+/// (its index in the watch list).
+#[derive(Serialize, Deserialize)]
+pub struct Complete {
+    pub complete: usize,
 }
 
 /// A child's last line (and the fleet's total).
@@ -99,12 +107,34 @@ impl Fleet {
         Ok(Fleet { members, failed })
     }
 
+    /// Returns once every child has reported watched update `k` on all its
+    /// sockets, or after `patience` (a socket that misses it is counted
+    /// when the fleet finishes). A child's earlier reports are skipped.
+    pub async fn complete(&mut self, k: usize, patience: Duration) -> anyhow::Result<()> {
+        let all = async {
+            for member in &mut self.members {
+                while next_line::<Complete>(&mut member.lines).await?.complete < k {}
+            }
+            anyhow::Ok(())
+        };
+        match tokio::time::timeout(patience, all).await {
+            Ok(done) => done,
+            Err(_) => Ok(()),
+        }
+    }
+
     /// Tells every child to stop and gathers what they saw.
     pub async fn finish(self) -> anyhow::Result<Held> {
         let mut total = Held::default();
         for Member { mut child, stdin, mut lines } in self.members {
             drop(stdin);
-            let held: Held = next_line(&mut lines).await?;
+            let held: Held = loop {
+                // Reports of updates the parent stopped waiting for come first.
+                let line = lines.next_line().await?.ok_or_else(|| anyhow::anyhow!("a socket-holding child ended early"))?;
+                if serde_json::from_str::<Complete>(&line).is_err() {
+                    break serde_json::from_str(&line)?;
+                }
+            };
             total.still_up += held.still_up;
             total.seen.extend(held.seen);
             child.wait().await?;
@@ -118,6 +148,42 @@ async fn next_line<T: for<'de> Deserialize<'de>>(lines: &mut Lines<BufReader<Chi
     Ok(serde_json::from_str(&line)?)
 }
 
+/// What a child's sockets have seen, shared by their reading tasks.
+struct Tally {
+    watch: Vec<String>,
+    /// Sockets opened; set before any watched update can be sent.
+    opened: AtomicUsize,
+    /// Per watched update, how many sockets have it.
+    got: Vec<AtomicUsize>,
+    /// Woken as each update completes.
+    completed: Notify,
+}
+
+impl Tally {
+    /// Counts one socket's receipt of update `k`; the last one reports it.
+    fn got(&self, k: usize) {
+        if self.got[k].fetch_add(1, Ordering::AcqRel) + 1 == self.opened.load(Ordering::Acquire) {
+            println!("{}", serde_json::to_string(&Complete { complete: k }).expect("serialises"));
+            self.completed.notify_one();
+        }
+    }
+
+    fn all_complete(&self) -> bool {
+        let opened = self.opened.load(Ordering::Acquire);
+        self.got.iter().all(|n| n.load(Ordering::Acquire) == opened)
+    }
+
+    /// Returns once every socket has every watched update, or at `deadline`.
+    async fn wait_all(&self, deadline: tokio::time::Instant) {
+        while !self.all_complete() {
+            tokio::select! {
+                _ = self.completed.notified() => {}
+                _ = tokio::time::sleep_until(deadline) => return,
+            }
+        }
+    }
+}
+
 /// `bench hold`: the child's side.
 pub async fn hold(
     target: &Target,
@@ -127,7 +193,9 @@ pub async fn hold(
     patience: Duration,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let watch = Arc::new(watch);
+    let got = watch.iter().map(|_| AtomicUsize::new(0)).collect();
+    let tally = Arc::new(Tally { watch, opened: AtomicUsize::new(0), got, completed: Notify::new() });
+    // Each socket is read from the moment it opens, so it answers pings.
     let mut tasks = Vec::with_capacity(sockets);
     let mut failed = 0;
     for _ in 0..sockets {
@@ -136,23 +204,20 @@ pub async fn hold(
             Subscribe::College(token) => target.college_socket(token).await,
         };
         match socket {
-            Ok(socket) => tasks.push(tokio::spawn(read(socket, watch.clone(), stopped.clone()))),
+            Ok(socket) => tasks.push(tokio::spawn(read(socket, tally.clone(), stopped.clone()))),
             Err(_) => failed += 1,
         }
     }
+    tally.opened.store(tasks.len(), Ordering::Release);
     println!("{}", serde_json::to_string(&Ready { opened: tasks.len(), failed })?);
     // The parent closes our standard input when it is done sending.
     tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await?;
-    let all = futures_util::future::join_all(tasks);
-    tokio::pin!(all);
-    let grace = if watch.is_empty() { Duration::ZERO } else { patience };
-    let results = tokio::select! {
-        results = &mut all => results,
-        _ = tokio::time::sleep(grace) => {
-            let _ = stop.send(true);
-            all.await
-        }
-    };
+    // Every socket stays open until all have everything: one that closed
+    // as soon as it had the last update would load the server with its
+    // teardown while the others are still being sent to.
+    tally.wait_all(tokio::time::Instant::now() + patience).await;
+    let _ = stop.send(true);
+    let results = futures_util::future::join_all(tasks).await;
     let mut held = Held::default();
     for (up, seen) in results.into_iter().flatten() {
         held.still_up += usize::from(up);
@@ -162,12 +227,11 @@ pub async fn hold(
     Ok(())
 }
 
-/// Reads one socket until told to stop, it closes, or it has seen every
-/// watched update. Reading also answers the server's pings. Returns whether
-/// the socket was still up, and when each watched update arrived.
-async fn read(mut socket: Socket, watch: Arc<Vec<String>>, mut stop: watch::Receiver<bool>) -> (bool, Vec<u64>) {
-    let mut seen = vec![0u64; watch.len()];
-    let mut left = watch.len();
+/// Reads one socket until told to stop or it closes. Reading also answers
+/// the server's pings. Returns whether the socket was still up, and when
+/// each watched update arrived.
+async fn read(mut socket: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<bool>) -> (bool, Vec<u64>) {
+    let mut seen = vec![0u64; tally.watch.len()];
     loop {
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return (true, seen),
@@ -175,13 +239,10 @@ async fn read(mut socket: Socket, watch: Arc<Vec<String>>, mut stop: watch::Rece
                 Some(Ok(Message::Text(text))) => {
                     let at = now_ns();
                     let Some(wamid) = WaUpdate::sent(text.as_str()) else { continue };
-                    let Some(k) = watch.iter().position(|w| w == wamid) else { continue };
+                    let Some(k) = tally.watch.iter().position(|w| w == wamid) else { continue };
                     if seen[k] == 0 {
                         seen[k] = at;
-                        left -= 1;
-                        if left == 0 {
-                            return (true, seen);
-                        }
+                        tally.got(k);
                     }
                 }
                 Some(Ok(_)) => {}

@@ -1,12 +1,14 @@
 //! `bench`: drives a running Tidings server over real HTTP and WebSocket on
 //! loopback and prints a table and one JSON line per scenario. It starts no
-//! server; `scripts/bench` does that. Loopback addresses only; every
+//! server; `scripts/bench` does that. (The two `floor-…` scenarios measure
+//! the machine instead, between peers of their own: [`scenarios::floor`].) Loopback addresses only; every
 //! scenario is bounded in count and time. The socket-heavy scenarios hold
 //! their sockets in child processes of this same binary ([`fleet`]).
 
 mod client;
 mod clock;
 mod fleet;
+mod poster;
 mod report;
 mod scenarios;
 
@@ -94,6 +96,20 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         churn: usize,
     },
+    /// The machine's own floor for fanout: raw loopback sockets, no server.
+    FloorFanout {
+        #[arg(long, default_value_t = 500)]
+        sockets: usize,
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+    },
+    /// The machine's own floor for ingest: raw loopback round trips, no server.
+    FloorRequests {
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        #[arg(long, default_value_t = 128)]
+        connections: usize,
+    },
     /// A socket-holding child of fanout and idle (see `fleet`).
     #[command(hide = true)]
     Hold {
@@ -127,6 +143,16 @@ async fn main() -> anyhow::Result<()> {
     // Many sockets need many descriptors: take the hard limit.
     let (_, hard) = rlimit::Resource::NOFILE.get()?;
     rlimit::Resource::NOFILE.set(hard, hard)?;
+    // The floors start their own peers and need no server.
+    let floor = match cli.scenario {
+        Scenario::FloorFanout { sockets, messages } => Some(scenarios::floor::fanout(sockets, messages)?),
+        Scenario::FloorRequests { count, connections } => Some(scenarios::floor::requests(count, connections)?),
+        _ => None,
+    };
+    if let Some(report) = floor {
+        report.print();
+        return Ok(());
+    }
     // A socket-holding child signs nothing.
     let child = matches!(cli.scenario, Scenario::Hold { .. });
     let secret = |given, file| if child { Ok(String::new()) } else { secret(given, &cli.data_dir, file) };
@@ -153,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Mixed { rate, secs, watchers, churn } => {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
         }
+        Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } => unreachable!("handled above"),
         Scenario::Hold { sockets, session, college_token, watch } => {
             let subscribe = match (session, college_token) {
                 (Some(session), _) => fleet::Subscribe::Session(session),

@@ -1,9 +1,11 @@
 //! ingest: M signed webhooks with unique ids from C concurrent senders, at
-//! full speed or at a fixed rate: acked/s, ack latency, non-2xx count.
+//! full speed or at a fixed rate: acked/s, ack latency, non-2xx count. Each
+//! sender keeps one connection of its own ([`crate::poster::Poster`]).
 
 use crate::client::Target;
+use crate::poster::Poster;
 use crate::report::Report;
-use serde_json::json;
+use http::HeaderValue;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,8 @@ pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option
     for _ in 0..concurrency {
         let (target, next, run_id) = (target.clone(), next.clone(), run_id.clone());
         tasks.push(tokio::spawn(async move {
+            let key = HeaderValue::from_str(&target.webhook_secret)?;
+            let mut poster = Poster::connect(&target.base, "/api/webhooks/confirmd", vec![("x-api-key", key)]).await?;
             let mut latencies = Vec::new();
             let mut failures = 0usize;
             loop {
@@ -28,21 +32,28 @@ pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option
                     let due = start + every * i as u32;
                     tokio::time::sleep_until(due.into()).await;
                 }
-                let body = json!({"id": format!("bench-{run_id}-{i}"), "type": "Credential", "state": "offer-sent",
-                    "orgId": "bench", "timestamp": "2026-01-01T00:00:00Z"});
+                let body = format!(
+                    r#"{{"id":"bench-{run_id}-{i}","type":"Credential","state":"offer-sent","orgId":"bench","timestamp":"2026-01-01T00:00:00Z"}}"#
+                );
                 let sent = Instant::now();
-                match target.post_platform(&body).await {
+                match poster.post(body.into()).await {
                     Ok(200..=299) => latencies.push(sent.elapsed()),
-                    _ => failures += 1,
+                    Ok(_) => failures += 1,
+                    // The connection is gone: start another.
+                    Err(_) => {
+                        failures += 1;
+                        let key = HeaderValue::from_str(&target.webhook_secret)?;
+                        poster = Poster::connect(&target.base, "/api/webhooks/confirmd", vec![("x-api-key", key)]).await?;
+                    }
                 }
             }
-            (latencies, failures)
+            anyhow::Ok((latencies, failures))
         }));
     }
     let mut latencies = Vec::with_capacity(count);
     let mut failures = 0;
     for task in tasks {
-        let (l, f) = task.await?;
+        let (l, f) = task.await??;
         latencies.extend(l);
         failures += f;
     }

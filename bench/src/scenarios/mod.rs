@@ -2,6 +2,7 @@
 
 pub mod connect_flow;
 pub mod fanout;
+pub mod floor;
 pub mod idle;
 pub mod ingest;
 pub mod mixed;
