@@ -60,6 +60,8 @@ struct Member {
     child: Child,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
+    /// The latest update it reported complete.
+    reported: Option<usize>,
 }
 
 /// The parent's handle on its socket-holding children.
@@ -97,7 +99,7 @@ impl Fleet {
             let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
             let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("no stdin"))?;
             let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-            members.push(Member { child, stdin, lines: BufReader::new(stdout).lines() });
+            members.push(Member { child, stdin, lines: BufReader::new(stdout).lines(), reported: None });
         }
         let mut failed = 0;
         for member in &mut members {
@@ -113,7 +115,11 @@ impl Fleet {
     pub async fn complete(&mut self, k: usize, patience: Duration) -> anyhow::Result<()> {
         let all = async {
             for member in &mut self.members {
-                while next_line::<Complete>(&mut member.lines).await?.complete < k {}
+                // A child whose sockets missed an earlier update may have
+                // reported a later one already.
+                while member.reported.is_none_or(|r| r < k) {
+                    member.reported = Some(next_line::<Complete>(&mut member.lines).await?.complete);
+                }
             }
             anyhow::Ok(())
         };
@@ -126,8 +132,13 @@ impl Fleet {
     /// Tells every child to stop and gathers what they saw.
     pub async fn finish(self) -> anyhow::Result<Held> {
         let mut total = Held::default();
-        for Member { mut child, stdin, mut lines } in self.members {
+        // Every child stops at once; then each one's report is read.
+        let mut stopped = Vec::with_capacity(self.members.len());
+        for Member { child, stdin, lines, .. } in self.members {
             drop(stdin);
+            stopped.push((child, lines));
+        }
+        for (mut child, mut lines) in stopped {
             let held: Held = loop {
                 // Reports of updates the parent stopped waiting for come first.
                 let line = lines.next_line().await?.ok_or_else(|| anyhow::anyhow!("a socket-holding child ended early"))?;

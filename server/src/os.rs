@@ -1,8 +1,8 @@
 //! Process-wide settings made once at start-up, before any thread exists.
 //!
-//! Both exist for the many-idle-sockets case (issue 7, BENCHMARKS.md):
-//! every socket is an open file, and every socket's few small allocations
-//! are where the memory of an idle server goes.
+//! Both come from measuring (issue 7, BENCHMARKS.md): every socket is an
+//! open file, and how malloc keeps its arenas decides both the memory of an
+//! idle server and how fast the delivery writer runs.
 
 /// Raises the soft open-file limit to the hard limit (as Go's runtime
 /// does): a server holding thousands of sockets should not stop at the
@@ -32,7 +32,8 @@ fn raise_open_file_limit() {
 /// lock, and a profile of ingest showed a third of the writer's time in
 /// waking the lock's waiters. Two arenas: ingest 24,000/s (median of six
 /// runs) against 19,800/s with one, idle memory unchanged. An operator's
-/// `MALLOC_ARENA_MAX` wins.
+/// `MALLOC_ARENA_MAX` wins (glibc's tunable of the same name would not:
+/// this call comes after it).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // glibc reads the operator's own choice from the environment.

@@ -112,7 +112,11 @@ pub fn fanout(sockets: usize, messages: usize) -> anyhow::Result<Report> {
             stream.write_all(&frame)?;
         }
         // One at a time, as in `fanout`: the next goes once all have this.
-        let done = done_rx.recv()?;
+        let Ok(done) = done_rx.recv() else {
+            // The reader stopped: its own error says why.
+            let stopped = reader.join().map_err(|_| anyhow::anyhow!("the reader panicked"))?;
+            return Err(stopped.err().unwrap_or_else(|| anyhow::anyhow!("the reader stopped early")));
+        };
         let latency = |at: u64| Duration::from_nanos(at.saturating_sub(sent));
         all.push(latency(done.iter().copied().max().unwrap_or(sent)));
         per_socket.extend(done.into_iter().map(latency));

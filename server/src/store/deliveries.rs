@@ -116,7 +116,7 @@ pub trait DeliveryStore: Send + Sync {
         session: Option<&SessionId>,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Finishes several deliveries in one transaction (one fsync for all).
+    /// Finishes several deliveries in one transaction.
     async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()>;
     /// Records a failed attempt; the delivery stays pending until `retry_at`.
     async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;

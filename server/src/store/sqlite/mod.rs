@@ -31,9 +31,9 @@ pub struct SqliteStore {
     /// queues fifty reads at once).
     writes: SqlitePool,
     /// For what the delivery worker derives from stored deliveries: status
-    /// changes and failed attempts. Its commits skip the fsync (as do the
-    /// delivery writer's transactions of "processed" marks alone)
-    /// (`synchronous=NORMAL`), which is safe because everything it writes
+    /// changes and failed attempts. Its commits skip the fsync
+    /// (`synchronous=NORMAL`; so do the delivery writer's transactions of
+    /// "processed" marks alone), which is safe because everything it writes
     /// can be derived again: a delivery stays pending until its "processed"
     /// mark is on disk, the WAL is made durable in order (any later full
     /// commit, or a checkpoint, covers these frames too), and re-applying a
@@ -67,6 +67,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        // The delivery writer opens the same file with a connection of its
+        // own, which an in-memory database would not share.
+        anyhow::ensure!(
+            !url.contains(":memory:") && !options.get_filename().to_string_lossy().starts_with("file:"),
+            "the embedded store needs a database file, not `{url}`"
+        );
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }

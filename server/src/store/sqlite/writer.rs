@@ -22,7 +22,7 @@
 use crate::store::{Finished, NewDelivery, Recorded, StoreResult};
 use app::protocol::DeliveryStatus;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,6 @@ enum Job {
     Finish { finished: Vec<Finished>, at: DateTime<Utc>, reply: oneshot::Sender<StoreResult<()>> },
 }
 
-#[derive(Clone)]
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
 }
@@ -81,17 +80,35 @@ impl Writer {
     }
 }
 
+/// Says so if the writer's thread ends by panicking: every later write
+/// then fails, and the log should name why.
+struct Watch;
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!("the delivery writer stopped; webhooks can no longer be stored");
+        }
+    }
+}
+
 fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) {
+    let _watch = Watch;
     let mut durable = true;
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
+    let gather = |rx: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>| {
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
+    };
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        gather(&mut rx, &mut batch);
         let turn = gate.blocking_lock();
+        // What arrived while this waited for its turn joins the batch.
+        gather(&mut rx, &mut batch);
         let outcome = write(&mut conn, &batch, &mut durable);
         drop(turn);
         match outcome {
@@ -99,7 +116,7 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
                 for job in batch {
                     match job {
                         Job::Record { reply, .. } => {
-                            let _ = reply.send(Ok(recorded.next().unwrap_or_default()));
+                            let _ = reply.send(Ok(recorded.next().expect("an outcome per record job")));
                         }
                         Job::Finish { reply, .. } => {
                             let _ = reply.send(Ok(()));
@@ -149,13 +166,13 @@ fn write(conn: &mut Connection, batch: &[Job], durable: &mut bool) -> rusqlite::
                     let mut recorded = Vec::with_capacity(deliveries.len());
                     for d in deliveries {
                         let received_at = timestamp(d.received_at);
-                        let pending = status(DeliveryStatus::Pending);
+                        let pending = DeliveryStatus::Pending.as_str();
                         let params = params![d.provider, d.delivery_key, d.topic, d.body, pending, received_at];
                         if insert.execute(params)? == 1 {
                             recorded.push(Recorded::New(tx.last_insert_rowid()));
                         } else {
-                            let id = stored.query_row(params![d.provider, d.delivery_key], |row| row.get(0)).optional()?;
-                            recorded.push(Recorded::Duplicate(id.ok_or(rusqlite::Error::QueryReturnedNoRows)?));
+                            let id = stored.query_row(params![d.provider, d.delivery_key], |row| row.get(0))?;
+                            recorded.push(Recorded::Duplicate(id));
                         }
                     }
                     results.push(recorded);
@@ -163,7 +180,7 @@ fn write(conn: &mut Connection, batch: &[Job], durable: &mut bool) -> rusqlite::
                 Job::Finish { finished, at, .. } => {
                     let at = timestamp(*at);
                     for f in finished {
-                        mark.execute(params![status(f.status), f.session.as_ref().map(|s| s.as_str()), at, f.id])?;
+                        mark.execute(params![f.status.as_str(), f.session.as_ref().map(|s| s.as_str()), at, f.id])?;
                     }
                 }
             }
@@ -177,11 +194,6 @@ fn write(conn: &mut Connection, batch: &[Job], durable: &mut bool) -> rusqlite::
 /// store's comparisons of stored times (text in SQLite) hold.
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-/// A status as sqlx writes it.
-fn status(status: DeliveryStatus) -> &'static str {
-    status.as_str()
 }
 
 #[cfg(test)]
