@@ -5,6 +5,7 @@ use super::confirmd_payload::{self, PlatformEvent};
 use super::{delivery_key, raw_body, secret_matches};
 use crate::error::ApiError;
 use crate::process::lanes::Lane;
+use crate::process::parsed::Parsed;
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use app::protocol::ConnectionId;
@@ -68,16 +69,14 @@ async fn intake(
         received_at: Utc::now(),
     };
     let recorded = state.store.record_delivery(&delivery).await?;
-    let duplicate = match recorded {
-        Recorded::New(id) => {
-            // The worker also finds it by scanning, should this wake-up be lost.
-            state.deliveries.fresh(Lane::Connect, id, delivery);
-            false
-        }
-        Recorded::Duplicate(_) => true,
-    };
+    let duplicate = matches!(recorded, Recorded::Duplicate(_));
     tracing::info!(provider = PROVIDER, topic = %event.topic, duplicate, "webhook stored");
-    Ok(Json(answer(&event, duplicate)).into_response())
+    let response = Json(answer(&event, duplicate)).into_response();
+    if let Recorded::New(id) = recorded {
+        // The worker also finds it by scanning, should this wake-up be lost.
+        state.deliveries.fresh(Lane::Connect, id, delivery, Parsed::platform(event));
+    }
+    Ok(response)
 }
 
 /// The seeds' acknowledgement, plus whether this was a repeat. Typed and

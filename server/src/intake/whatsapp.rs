@@ -7,6 +7,7 @@ use super::whatsapp_payload::{self, WaEvent};
 use super::{delivery_key, raw_body};
 use crate::error::ApiError;
 use crate::process::lanes::Lane;
+use crate::process::parsed::Parsed;
 use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use axum::body::Bytes;
@@ -81,15 +82,15 @@ pub async fn receive(
     let received_at = Utc::now();
     let deliveries: Vec<NewDelivery> = events.iter().map(|event| to_delivery(event, received_at)).collect();
     let recorded = state.store.record_deliveries(&deliveries).await?;
-    let mut duplicates = 0;
-    for (delivery, recorded) in deliveries.into_iter().zip(recorded) {
+    let (count, mut duplicates) = (events.len(), 0);
+    for ((delivery, event), recorded) in deliveries.into_iter().zip(events).zip(recorded) {
         match recorded {
-            Recorded::New(id) => state.deliveries.fresh(Lane::WhatsApp, id, delivery),
+            Recorded::New(id) => state.deliveries.fresh(Lane::WhatsApp, id, delivery, Parsed::WhatsApp(event)),
             Recorded::Duplicate(_) => duplicates += 1,
         }
     }
-    tracing::info!(provider = PROVIDER, events = events.len(), duplicates, "webhook stored");
-    Ok(Json(json!({ "received": true, "events": events.len(), "duplicates": duplicates })))
+    tracing::info!(provider = PROVIDER, events = count, duplicates, "webhook stored");
+    Ok(Json(json!({ "received": true, "events": count, "duplicates": duplicates })))
 }
 
 fn to_delivery(event: &WaEvent, received_at: chrono::DateTime<Utc>) -> NewDelivery {

@@ -3,6 +3,7 @@
 //! flow. Order still holds where it matters, within a provider: a session's
 //! or a message's events all travel in the same lane.
 
+use super::parsed::Parsed;
 use crate::intake::{confirmd, tenant_events, whatsapp};
 use crate::store::{NewDelivery, StoredDelivery};
 use app::protocol::DeliveryStatus;
@@ -30,10 +31,11 @@ impl Lane {
 
 /// What wakes a lane.
 pub enum Wakeup {
-    /// A delivery its request has just stored, carried whole: while it is
-    /// younger than [`crate::store::FRESH_GRACE`] no retry scan can have
-    /// taken it, so the lane applies it without reading it back.
-    Fresh { delivery: StoredDelivery, received_at: DateTime<Utc> },
+    /// A delivery its request has just stored, carried whole with intake's
+    /// parse of it: while it is younger than [`crate::store::FRESH_GRACE`]
+    /// no retry scan can have taken it, so the lane applies it without
+    /// reading it back or parsing it again.
+    Fresh { delivery: StoredDelivery, parsed: Parsed, received_at: DateTime<Utc> },
     /// A delivery to read from the store first.
     Stored(i64),
 }
@@ -52,12 +54,13 @@ impl Wake {
         let _ = self.0[lane as usize].send(Wakeup::Stored(id));
     }
 
-    /// Hands `lane` the delivery just stored as `id`.
-    pub fn fresh(&self, lane: Lane, id: i64, delivery: NewDelivery) {
+    /// Hands `lane` the delivery just stored as `id`, and what intake
+    /// parsed it to.
+    pub fn fresh(&self, lane: Lane, id: i64, delivery: NewDelivery, parsed: Parsed) {
         let NewDelivery { provider, topic, body, received_at, .. } = delivery;
         let delivery =
             StoredDelivery { id, provider: provider.to_owned(), topic, body, status: DeliveryStatus::Pending, attempts: 0 };
-        let _ = self.0[lane as usize].send(Wakeup::Fresh { delivery, received_at });
+        let _ = self.0[lane as usize].send(Wakeup::Fresh { delivery, parsed, received_at });
     }
 }
 

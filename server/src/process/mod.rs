@@ -8,7 +8,7 @@
 
 mod connections;
 pub mod lanes;
-mod parsed;
+pub mod parsed;
 pub mod sweeper;
 pub mod tenant;
 mod whatsapp;
@@ -107,7 +107,7 @@ impl Processor {
                 // Other lanes retry their own (and the first lane whatever
                 // no lane claims, which `apply` then reports).
                 deliveries.retain(|d| Lane::of(&d.provider).unwrap_or(Lane::Connect) == lane);
-                self.apply_batch(&deliveries).await;
+                self.apply_batch(deliveries.into_iter().map(|d| (d, None)).collect()).await;
             }
             Err(err) => tracing::error!(error = %err, "could not read pending deliveries"),
         }
@@ -123,31 +123,35 @@ impl Processor {
             match wakeup {
                 // Scans run in this same loop, between batches: one that ran
                 // before now took no delivery this young.
-                Wakeup::Fresh { delivery, received_at } if now - received_at < FRESH_GRACE => ready.push(delivery),
+                Wakeup::Fresh { delivery, parsed, received_at } if now - received_at < FRESH_GRACE => {
+                    ready.push((delivery, Some(parsed)))
+                }
                 Wakeup::Fresh { delivery, .. } => ids.push(delivery.id),
                 Wakeup::Stored(id) => ids.push(id),
             }
         }
         if !ids.is_empty() {
             match self.store.pending_deliveries(&ids).await {
-                Ok(found) => ready.extend(found),
+                Ok(found) => ready.extend(found.into_iter().map(|d| (d, None))),
                 // They stay pending; the retry scan finds them.
                 Err(err) => tracing::error!(error = %err, count = ids.len(), "could not read deliveries"),
             }
         }
-        ready.sort_by_key(|d| d.id);
-        self.apply_batch(&ready).await;
+        ready.sort_by_key(|(d, _)| d.id);
+        self.apply_batch(ready).await;
     }
 
     /// Applies a batch and records the outcomes in one transaction. Each
     /// subject's deliveries go in id order; different subjects overlap, so
     /// their round trips to the database wait side by side rather than one
-    /// behind another (fifty students scanning at once is one batch).
-    async fn apply_batch(&self, deliveries: &[StoredDelivery]) {
-        let mut sequences: Vec<Vec<(&StoredDelivery, anyhow::Result<Parsed>)>> = Vec::new();
+    /// behind another (fifty students scanning at once is one batch). A
+    /// delivery comes with intake's parse of it, or is parsed here.
+    async fn apply_batch(&self, deliveries: Vec<(StoredDelivery, Option<Parsed>)>) {
+        let count = deliveries.len();
+        let mut sequences: Vec<Vec<(StoredDelivery, anyhow::Result<Parsed>)>> = Vec::new();
         let mut by_subject: HashMap<Option<String>, usize> = HashMap::new();
-        for delivery in deliveries {
-            let parsed = Parsed::of(delivery);
+        for (delivery, parsed) in deliveries {
+            let parsed = parsed.map_or_else(|| Parsed::of(&delivery), Ok);
             let subject = parsed.as_ref().ok().and_then(Parsed::subject).map(str::to_owned);
             let index = *by_subject.entry(subject).or_insert_with(|| {
                 sequences.push(Vec::new());
@@ -167,7 +171,7 @@ impl Processor {
             results
         }).collect();
         let applied: Vec<_> = futures_util::stream::iter(sequences).buffer_unordered(OVERLAP).collect().await;
-        let mut finished = Vec::with_capacity(deliveries.len());
+        let mut finished = Vec::with_capacity(count);
         for (delivery, result) in applied.into_iter().flatten() {
             let id = delivery.id;
             match result {

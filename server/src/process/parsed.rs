@@ -1,7 +1,7 @@
 //! A stored delivery, parsed once: what the worker applies, and the subject
 //! whose events must be applied in order.
 
-use crate::intake::confirmd_payload::{self, ConnectionEvent};
+use crate::intake::confirmd_payload::{self, ConnectionEvent, PlatformEvent};
 use crate::intake::tenant_payload::TenantEvent;
 use crate::intake::whatsapp_payload::WaEvent;
 use crate::intake::{confirmd, tenant_events, whatsapp};
@@ -23,15 +23,20 @@ impl Parsed {
         Ok(match delivery.provider.as_str() {
             confirmd::PROVIDER => {
                 let family = delivery.topic.split('.').next();
-                match confirmd_payload::parse(&delivery.body, family)?.connection {
-                    Some(connection) => Parsed::Connection(connection),
-                    None => Parsed::Kept,
-                }
+                Parsed::platform(confirmd_payload::parse(&delivery.body, family)?)
             }
             whatsapp::PROVIDER => Parsed::WhatsApp(serde_json::from_slice(&delivery.body)?),
             tenant_events::PROVIDER => Parsed::Tenant(serde_json::from_slice(&delivery.body)?),
             other => anyhow::bail!("no processor for provider `{other}`"),
         })
+    }
+
+    /// A wallet platform's event: its connection, if it concerns one.
+    pub fn platform(event: PlatformEvent) -> Parsed {
+        match event.connection {
+            Some(connection) => Parsed::Connection(connection),
+            None => Parsed::Kept,
+        }
     }
 
     /// What this event is about: events with the same subject are applied
