@@ -12,6 +12,9 @@
 //!   worker take one turn at the write lock between them, not one each. A
 //!   transaction of marks alone skips the fsync (`synchronous=NORMAL`; see
 //!   [`super::SqliteStore`] for why that is safe).
+//! - **A job fails alone.** Should a shared transaction fail, each of its
+//!   jobs is written again in a transaction of its own, so one bad
+//!   delivery cannot fail the webhooks that happened to share its commit.
 //! - **One hand-off per batch.** The batch crosses to this thread once;
 //!   every row is written with a statement prepared once and kept. Through
 //!   sqlx each statement, and each row it returned, was a hand-off between
@@ -109,29 +112,42 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
         let turn = gate.blocking_lock();
         // What arrived while this waited for its turn joins the batch.
         gather(&mut rx, &mut batch);
-        let outcome = write(&mut conn, &batch, &mut durable);
-        drop(turn);
-        match outcome {
-            Ok(mut recorded) => {
+        match write(&mut conn, &batch, &mut durable) {
+            Ok(recorded) => reply(batch, Ok(recorded)),
+            // One job's failure must not fail the others that happened to
+            // share its transaction: each is tried again on its own.
+            Err(err) if batch.len() > 1 => {
+                tracing::warn!(error = %err, jobs = batch.len(), "a shared transaction failed; writing its jobs one by one");
                 for job in batch {
-                    match job {
-                        Job::Record { reply, .. } => {
-                            let _ = reply.send(Ok(recorded.next().expect("an outcome per record job")));
-                        }
-                        Job::Finish { reply, .. } => {
-                            let _ = reply.send(Ok(()));
-                        }
-                    }
+                    let job = vec![job];
+                    let outcome = write(&mut conn, &job, &mut durable);
+                    reply(job, outcome);
                 }
             }
-            Err(err) => {
-                tracing::error!(error = %err, jobs = batch.len(), "delivery writer's transaction failed");
-                let failed = || sqlx::Error::Protocol(err.to_string());
-                for job in batch {
-                    match job {
-                        Job::Record { reply, .. } => drop(reply.send(Err(failed()))),
-                        Job::Finish { reply, .. } => drop(reply.send(Err(failed()))),
-                    }
+            Err(err) => reply(batch, Err(err)),
+        }
+        drop(turn);
+    }
+}
+
+/// Answers each job of a batch with the batch's outcome.
+fn reply(batch: Vec<Job>, outcome: rusqlite::Result<std::vec::IntoIter<Vec<Recorded>>>) {
+    match outcome {
+        Ok(mut recorded) => {
+            for job in batch {
+                match job {
+                    Job::Record { reply, .. } => drop(reply.send(Ok(recorded.next().expect("an outcome per record job")))),
+                    Job::Finish { reply, .. } => drop(reply.send(Ok(()))),
+                }
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, jobs = batch.len(), "delivery writer's transaction failed");
+            let failed = || sqlx::Error::Protocol(err.to_string());
+            for job in batch {
+                match job {
+                    Job::Record { reply, .. } => drop(reply.send(Err(failed()))),
+                    Job::Finish { reply, .. } => drop(reply.send(Err(failed()))),
                 }
             }
         }
@@ -198,8 +214,9 @@ fn timestamp(at: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::timestamp;
+    use super::{timestamp, Job};
     use crate::store::{DeliveryStore, NewDelivery, Recorded, SqliteStore};
+    use tokio::sync::oneshot;
     use chrono::Utc;
 
     fn delivery(key: &str) -> NewDelivery {
@@ -241,6 +258,30 @@ mod tests {
             let (Recorded::New(id), Recorded::Duplicate(again)) = (first, repeat) else { panic!("{first:?} {repeat:?}") };
             assert_eq!(id, again, "a repeat in the batch names the stored row");
         }
+    }
+
+    #[tokio::test]
+    async fn a_job_that_fails_fails_alone_when_it_shares_a_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        sqlx::query(
+            "CREATE TRIGGER poison BEFORE INSERT ON webhook_deliveries WHEN NEW.delivery_key = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        // Both jobs are queued while another writer holds the turn, so the
+        // writer takes them in one batch.
+        let turn = store.gate.lock().await;
+        let (bad_reply, bad) = oneshot::channel();
+        let (good_reply, good) = oneshot::channel();
+        store.writer.send(Job::Record { deliveries: vec![delivery("poison")], reply: bad_reply }).await.unwrap();
+        store.writer.send(Job::Record { deliveries: vec![delivery("fine")], reply: good_reply }).await.unwrap();
+        drop(turn);
+        assert!(bad.await.unwrap().is_err(), "the poisoned delivery is refused");
+        let good = good.await.unwrap().expect("the other delivery is stored");
+        assert!(matches!(good[..], [Recorded::New(_)]), "{good:?}");
     }
 
     #[test]
