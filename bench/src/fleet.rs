@@ -15,7 +15,7 @@ use crate::clock::now_ns;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
@@ -162,29 +162,37 @@ async fn next_line<T: for<'de> Deserialize<'de>>(lines: &mut Lines<BufReader<Chi
 /// What a child's sockets have seen, shared by their reading tasks.
 struct Tally {
     watch: Vec<String>,
-    /// Sockets opened; set before any watched update can be sent.
-    opened: AtomicUsize,
-    /// Per watched update, how many sockets have it.
-    got: Vec<AtomicUsize>,
+    /// Per watched update, the open sockets that do not have it yet. A
+    /// socket that closes no longer counts, so an update the server can no
+    /// longer deliver to it still completes. Signed: a socket may close
+    /// before the count of those opened is added in.
+    waiting: Vec<AtomicIsize>,
     /// Woken as each update completes.
     completed: Notify,
 }
 
 impl Tally {
-    /// Counts one socket's receipt of update `k`; the last one reports it.
-    fn got(&self, k: usize) {
-        if self.got[k].fetch_add(1, Ordering::AcqRel) + 1 == self.opened.load(Ordering::Acquire) {
+    /// One socket fewer waits for update `k`; the last one reports it.
+    fn done(&self, k: usize, by: isize) {
+        if self.waiting[k].fetch_sub(by, Ordering::AcqRel) == by {
             println!("{}", serde_json::to_string(&Complete { complete: k }).expect("serialises"));
             self.completed.notify_one();
         }
     }
 
-    fn all_complete(&self) -> bool {
-        let opened = self.opened.load(Ordering::Acquire);
-        self.got.iter().all(|n| n.load(Ordering::Acquire) == opened)
+    /// Every update now also waits for the `opened` sockets.
+    fn opened(&self, opened: usize) {
+        for k in 0..self.waiting.len() {
+            self.done(k, -(opened as isize));
+        }
     }
 
-    /// Returns once every socket has every watched update, or at `deadline`.
+    fn all_complete(&self) -> bool {
+        self.waiting.iter().all(|n| n.load(Ordering::Acquire) <= 0)
+    }
+
+    /// Returns once every open socket has every watched update, or at
+    /// `deadline`.
     async fn wait_all(&self, deadline: tokio::time::Instant) {
         while !self.all_complete() {
             tokio::select! {
@@ -204,8 +212,8 @@ pub async fn hold(
     patience: Duration,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let got = watch.iter().map(|_| AtomicUsize::new(0)).collect();
-    let tally = Arc::new(Tally { watch, opened: AtomicUsize::new(0), got, completed: Notify::new() });
+    let waiting = watch.iter().map(|_| AtomicIsize::new(0)).collect();
+    let tally = Arc::new(Tally { watch, waiting, completed: Notify::new() });
     // Each socket is read from the moment it opens, so it answers pings.
     let mut tasks = Vec::with_capacity(sockets);
     let mut failed = 0;
@@ -219,7 +227,7 @@ pub async fn hold(
             Err(_) => failed += 1,
         }
     }
-    tally.opened.store(tasks.len(), Ordering::Release);
+    tally.opened(tasks.len());
     println!("{}", serde_json::to_string(&Ready { opened: tasks.len(), failed })?);
     // The parent closes our standard input when it is done sending.
     tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await?;
@@ -253,11 +261,17 @@ async fn read(mut socket: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<b
                     let Some(k) = tally.watch.iter().position(|w| w == wamid) else { continue };
                     if seen[k] == 0 {
                         seen[k] = at;
-                        tally.got(k);
+                        tally.done(k, 1);
                     }
                 }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => return (false, seen),
+                Some(Err(_)) | None => {
+                    // Closed: no longer waited for.
+                    for k in seen.iter().enumerate().filter(|(_, at)| **at == 0).map(|(k, _)| k) {
+                        tally.done(k, 1);
+                    }
+                    return (false, seen);
+                }
             },
         }
     }
