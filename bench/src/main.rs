@@ -102,6 +102,9 @@ enum Scenario {
         sockets: usize,
         #[arg(long, default_value_t = 50)]
         messages: usize,
+        /// Threads that share the sending.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+        writers: u16,
     },
     /// The machine's own floor for ingest: raw loopback round trips, no server.
     FloorRequests {
@@ -145,7 +148,9 @@ async fn main() -> anyhow::Result<()> {
     rlimit::Resource::NOFILE.set(hard, hard)?;
     // The floors start their own peers and need no server.
     let floor = match cli.scenario {
-        Scenario::FloorFanout { sockets, messages } => Some(scenarios::floor::fanout(sockets, messages)?),
+        Scenario::FloorFanout { sockets, messages, writers } => {
+            Some(scenarios::floor::fanout(sockets, messages, writers.into())?)
+        }
         Scenario::FloorRequests { count, connections } => Some(scenarios::floor::requests(count, connections)?),
         _ => None,
     };

@@ -1,14 +1,15 @@
 //! floor: what this machine's loopback TCP costs with no Tidings in between.
 //!
 //! These two scenarios measure the machine, not Tidings: they start their
-//! own minimal peers (two threads of this process, epoll and raw bytes; no
+//! own minimal peers (threads of this process, epoll and raw bytes; no
 //! async runtime, no HTTP, no WebSocket framing) and time the least any
 //! server on these two cores could take for what `fanout` and `ingest` ask
 //! of it. Where Tidings misses a target, this is the line it is measured
 //! against.
 //!
-//! - **fanout**: one thread writes a frame to each of S sockets; the other
-//!   reads them all with epoll. Time until every socket has it.
+//! - **fanout**: W threads (two by default, as the server's runtime has)
+//!   write a frame to each of S sockets; another reads them all with epoll.
+//!   Time until every socket has it.
 //! - **requests**: C connections each send a request and wait for its
 //!   answer, then send the next; the other thread answers each on arrival.
 //!   Round trips a second.
@@ -92,7 +93,8 @@ fn read_each(epoll: &OwnedFd, streams: &mut [TcpStream], bytes: usize) -> anyhow
     Ok(done_at)
 }
 
-pub fn fanout(sockets: usize, messages: usize) -> anyhow::Result<Report> {
+/// `writers` threads share the sending, as a server's runtime threads do.
+pub fn fanout(sockets: usize, messages: usize, writers: usize) -> anyhow::Result<Report> {
     let (near, mut far) = pairs(sockets)?;
     let epoll = poller(&near)?;
     let (done_tx, done_rx) = mpsc::channel();
@@ -103,14 +105,34 @@ pub fn fanout(sockets: usize, messages: usize) -> anyhow::Result<Report> {
         }
         Ok(())
     });
-    let frame = [b'x'; FRAME];
+    const FRAME_BYTES: [u8; FRAME] = [b'x'; FRAME];
+    fn send(streams: &mut [TcpStream]) -> std::io::Result<()> {
+        streams.iter_mut().try_for_each(|stream| stream.write_all(&FRAME_BYTES))
+    }
+    // This thread sends to the first share; a helper thread to each other.
+    let share = sockets.div_ceil(writers.max(1)).max(1);
+    let mut rest = far.split_off(share.min(far.len()));
+    let mut helpers = Vec::new();
+    while !rest.is_empty() {
+        let tail = rest.split_off(share.min(rest.len()));
+        let (go, went) = mpsc::channel::<()>();
+        let mut mine = std::mem::replace(&mut rest, tail);
+        let thread = std::thread::spawn(move || -> std::io::Result<()> {
+            for () in went {
+                send(&mut mine)?;
+            }
+            Ok(())
+        });
+        helpers.push((go, thread));
+    }
     let (mut all, mut per_socket) = (Vec::with_capacity(messages), Vec::with_capacity(messages * sockets));
     let before = cpu();
     for _ in 0..messages {
         let sent = now_ns();
-        for stream in &mut far {
-            stream.write_all(&frame)?;
+        for (go, _) in &helpers {
+            go.send(())?;
         }
+        send(&mut far)?;
         // One at a time, as in `fanout`: the next goes once all have this.
         let Ok(done) = done_rx.recv() else {
             // The reader stopped: its own error says why.
@@ -123,9 +145,14 @@ pub fn fanout(sockets: usize, messages: usize) -> anyhow::Result<Report> {
     }
     let used = cpu() - before;
     reader.join().map_err(|_| anyhow::anyhow!("the reader panicked"))??;
+    for (go, thread) in helpers {
+        drop(go);
+        thread.join().map_err(|_| anyhow::anyhow!("a writer panicked"))??;
+    }
     let mut report = Report::new("floor-fanout");
     report
         .add("sockets", sockets as u64)
+        .add("writers", writers as u64)
         .add("messages", messages as u64)
         .add("frame_bytes", FRAME as u64)
         .add("cpu_us_per_frame", cpu_per(used, messages * sockets))
