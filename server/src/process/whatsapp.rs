@@ -44,11 +44,15 @@ pub async fn apply(p: &Processor, event: WaEvent) -> anyhow::Result<Outcome> {
                     if to != from {
                         let fresh = p.store.outgoing_by_wamid(&wamid).await?.unwrap_or(message);
                         tracing::info!(%wamid, %from, %to, college = %fresh.college_id, "message status changed");
-                        if let Some(tenant) = fresh.college_id.tenant() {
-                            let event = serde_json::json!(fresh);
+                        // The pages hear first; the tenant's endpoints are
+                        // queued after (both before the delivery counts as
+                        // processed), as for connect flows.
+                        let college_id = fresh.college_id.clone();
+                        let event = college_id.tenant().map(|tenant| (tenant, serde_json::json!(fresh)));
+                        p.bus.publish(Event::MessageStatus { college_id, message: fresh, at: timestamp }).await?;
+                        if let Some((tenant, event)) = event {
                             outbound::enqueue(p.store.as_ref(), tenant, OutboundEventType::WhatsappStatus, event).await?;
                         }
-                        p.bus.publish(Event::MessageStatus { college_id: fresh.college_id.clone(), message: fresh, at: timestamp }).await?;
                     }
                     return Ok(PROCESSED);
                 }
