@@ -47,14 +47,59 @@ fn pairs(n: usize) -> anyhow::Result<(Vec<TcpStream>, Vec<TcpStream>)> {
     Ok((near, far))
 }
 
-/// An epoll instance watching every stream for input, each tagged with its
-/// index.
-fn poller(streams: &[TcpStream]) -> anyhow::Result<OwnedFd> {
-    let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-    for (i, stream) in streams.iter().enumerate() {
-        epoll::add(&epoll, stream, epoll::EventData::new_u64(i as u64), epoll::EventFlags::IN)?;
+/// Reads fixed-size messages from many streams with epoll.
+struct Inbox {
+    epoll: OwnedFd,
+    size: usize,
+    /// Bytes of the current message each stream has delivered.
+    got: Vec<usize>,
+    buf: Vec<u8>,
+    events: Vec<epoll::Event>,
+}
+
+/// What [`Inbox::poll`] saw on a stream.
+enum Arrival {
+    /// A whole message.
+    Message,
+    /// The peer closed.
+    Closed,
+}
+
+impl Inbox {
+    fn new(streams: &[TcpStream], size: usize) -> anyhow::Result<Self> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        for (i, stream) in streams.iter().enumerate() {
+            epoll::add(&epoll, stream, epoll::EventData::new_u64(i as u64), epoll::EventFlags::IN)?;
+        }
+        let (got, buf) = (vec![0; streams.len()], vec![0; size]);
+        Ok(Self { epoll, size, got, buf, events: Vec::with_capacity(1024) })
     }
-    Ok(epoll)
+
+    /// Waits for input once and reads what is ready; `on(i, stream, …)`
+    /// hears of each message completed and each peer closed.
+    fn poll(
+        &mut self,
+        streams: &mut [TcpStream],
+        mut on: impl FnMut(usize, &mut TcpStream, Arrival) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.events.clear();
+        epoll::wait(&self.epoll, spare_capacity(&mut self.events), None)?;
+        for event in &self.events {
+            let i = event.data.u64() as usize;
+            let n = streams[i].read(&mut self.buf[..self.size - self.got[i]])?;
+            if n == 0 {
+                epoll::delete(&self.epoll, &streams[i])?;
+                on(i, &mut streams[i], Arrival::Closed)?;
+                continue;
+            }
+            self.got[i] += n;
+            if self.got[i] == self.size {
+                self.got[i] = 0;
+                on(i, &mut streams[i], Arrival::Message)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// CPU time this process has used (user + system).
@@ -69,39 +114,29 @@ fn cpu() -> Duration {
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
-/// Reads `bytes` from every stream; returns when each one completed.
-fn read_each(epoll: &OwnedFd, streams: &mut [TcpStream], bytes: usize) -> anyhow::Result<Vec<u64>> {
-    let mut left = vec![bytes; streams.len()];
+/// Reads one message from every stream; returns when each one completed.
+fn read_each(inbox: &mut Inbox, streams: &mut [TcpStream]) -> anyhow::Result<Vec<u64>> {
     let mut done_at = vec![0u64; streams.len()];
     let mut remaining = streams.len();
-    let mut buf = vec![0u8; bytes];
-    let mut events = Vec::with_capacity(1024);
     while remaining > 0 {
-        events.clear();
-        epoll::wait(epoll, spare_capacity(&mut events), None)?;
-        for event in &events {
-            let i = event.data.u64() as usize;
-            let n = streams[i].read(&mut buf[..left[i]])?;
-            anyhow::ensure!(n > 0, "a loopback peer closed");
-            left[i] -= n;
-            if left[i] == 0 {
-                done_at[i] = now_ns();
-                remaining -= 1;
-            }
-        }
+        inbox.poll(streams, |i, _, arrival| {
+            anyhow::ensure!(matches!(arrival, Arrival::Message), "a loopback peer closed");
+            done_at[i] = now_ns();
+            remaining -= 1;
+            Ok(())
+        })?;
     }
     Ok(done_at)
 }
 
 /// `writers` threads share the sending, as a server's runtime threads do.
 pub fn fanout(sockets: usize, messages: usize, writers: usize) -> anyhow::Result<Report> {
-    let (near, mut far) = pairs(sockets)?;
-    let epoll = poller(&near)?;
+    let (mut near, mut far) = pairs(sockets)?;
     let (done_tx, done_rx) = mpsc::channel();
     let reader = std::thread::spawn(move || -> anyhow::Result<()> {
-        let mut near = near;
+        let mut inbox = Inbox::new(&near, FRAME)?;
         for _ in 0..messages {
-            done_tx.send(read_each(&epoll, &mut near, FRAME)?)?;
+            done_tx.send(read_each(&mut inbox, &mut near)?)?;
         }
         Ok(())
     });
@@ -162,63 +197,40 @@ pub fn fanout(sockets: usize, messages: usize, writers: usize) -> anyhow::Result
 }
 
 pub fn requests(count: usize, connections: usize) -> anyhow::Result<Report> {
-    let (mut near, far) = pairs(connections)?;
+    let (mut near, mut far) = pairs(connections)?;
     let answerer = std::thread::spawn(move || -> anyhow::Result<()> {
-        let mut far = far;
-        let epoll = poller(&far)?;
-        let (mut buf, answer) = ([0u8; REQUEST], [b'a'; ANSWER]);
-        let mut got = vec![0usize; far.len()];
+        let mut inbox = Inbox::new(&far, REQUEST)?;
         let mut open = far.len();
-        let mut events = Vec::with_capacity(1024);
         while open > 0 {
-            events.clear();
-            epoll::wait(&epoll, spare_capacity(&mut events), None)?;
-            for event in &events {
-                let i = event.data.u64() as usize;
-                let n = far[i].read(&mut buf[..REQUEST - got[i]])?;
-                if n == 0 {
-                    epoll::delete(&epoll, &far[i])?;
-                    open -= 1;
-                    continue;
+            inbox.poll(&mut far, |_, stream, arrival| {
+                match arrival {
+                    Arrival::Message => stream.write_all(&[b'a'; ANSWER])?,
+                    Arrival::Closed => open -= 1,
                 }
-                got[i] += n;
-                if got[i] == REQUEST {
-                    got[i] = 0;
-                    far[i].write_all(&answer)?;
-                }
-            }
+                Ok(())
+            })?;
         }
         Ok(())
     });
-    let epoll = poller(&near)?;
+    let mut inbox = Inbox::new(&near, ANSWER)?;
     let request = [b'r'; REQUEST];
     let (mut sent, mut answered) = (0usize, 0usize);
-    let mut got = vec![0usize; near.len()];
-    let mut buf = [0u8; ANSWER];
     let started = Instant::now();
     let before = cpu();
     for stream in near.iter_mut().take(count) {
         stream.write_all(&request)?;
         sent += 1;
     }
-    let mut events = Vec::with_capacity(1024);
     while answered < count {
-        events.clear();
-        epoll::wait(&epoll, spare_capacity(&mut events), None)?;
-        for event in &events {
-            let i = event.data.u64() as usize;
-            let n = near[i].read(&mut buf[..ANSWER - got[i]])?;
-            anyhow::ensure!(n > 0, "the answering thread closed");
-            got[i] += n;
-            if got[i] == ANSWER {
-                got[i] = 0;
-                answered += 1;
-                if sent < count {
-                    near[i].write_all(&request)?;
-                    sent += 1;
-                }
+        inbox.poll(&mut near, |_, stream, arrival| {
+            anyhow::ensure!(matches!(arrival, Arrival::Message), "the answering thread closed");
+            answered += 1;
+            if sent < count {
+                stream.write_all(&request)?;
+                sent += 1;
             }
-        }
+            Ok(())
+        })?;
     }
     let elapsed = started.elapsed();
     let used = cpu() - before;
