@@ -17,6 +17,8 @@ pub mod client;
 mod components;
 mod pages;
 pub mod protocol;
+#[cfg(feature = "ssr")]
+mod security;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -25,6 +27,8 @@ use leptos_router::path;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -65,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register/connect") view=pages::ConnectPage/>
                     <Route path=path!("/whatsapp") view=pages::WhatsAppPage/>
                     <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/invite") view=pages::InvitePage/>
                     <Route path=path!("/settings") view=pages::SettingsPage/>
                     <Route path=path!("/settings/webhooks") view=pages::WebhookSettingsPage/>
                     <Route path=path!("/activity") view=pages::ActivityPage/>

@@ -54,6 +54,9 @@ enum Scenario {
         /// Send at this rate instead of as fast as acknowledged.
         #[arg(long)]
         rate: Option<u64>,
+        /// Meanwhile, this many refused socket subscriptions.
+        #[arg(long, default_value_t = 0)]
+        refused_joins: usize,
     },
     /// Sessions created, watched and scanned.
     ConnectFlow {
@@ -170,7 +173,9 @@ async fn main() -> anyhow::Result<()> {
         tenant: cli.tenant,
     };
     let report = match cli.scenario {
-        Scenario::Ingest { count, concurrency, rate } => scenarios::ingest::run(&target, count, concurrency, rate).await?,
+        Scenario::Ingest { count, concurrency, rate, refused_joins } => {
+            scenarios::ingest::run(&target, count, concurrency, rate, refused_joins).await?
+        }
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }

@@ -3,6 +3,7 @@
 //! existing deployment's configuration works unchanged. Secrets are wrapped
 //! in [`SecretString`], whose `Debug` never prints them.
 
+use crate::limits::TrustedProxies;
 use anyhow::Context;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,14 @@ pub struct WhatsAppSettings {
     pub app_secret: SecretString,
     /// Where messages are sent; `None` runs the built-in Graph API simulator.
     pub graph: Option<GraphSettings>,
+    /// The default tenant's business number (`WHATSAPP_PHONE_NUMBER_ID`;
+    /// with the simulator and none set, the simulator's).
+    pub phone_number_id: Option<String>,
+    /// How that number is shown (`WHATSAPP_DISPLAY_NUMBER`).
+    pub display_number: Option<String>,
+    /// The tenant the environment's number belongs to (`WHATSAPP_TENANT_ID`,
+    /// default the first tenant). Other tenants add theirs in `/settings`.
+    pub tenant: app::protocol::TenantId,
     /// With the simulator: whether it reports statuses on its own (else only
     /// `tidings simulate whatsapp` does).
     pub simulator_auto: bool,
@@ -46,8 +55,8 @@ pub struct WhatsAppSettings {
 #[derive(Debug, Clone)]
 pub struct GraphSettings {
     pub base_url: String,
+    /// Sends for every number without a token of its own.
     pub access_token: SecretString,
-    pub phone_number_id: String,
 }
 
 /// The organisation's multi-use invitation, for the seeds' legacy mode.
@@ -92,12 +101,52 @@ pub struct Settings {
     /// How often the outbound queue is polled; `None` leaves it to callers
     /// (tests drive it with their own clock).
     pub outbound_poll: Option<Duration>,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    /// Open sockets allowed in all (`MAX_SOCKETS`) and per client address
+    /// (`MAX_SOCKETS_PER_IP`).
+    pub max_sockets: usize,
+    pub max_sockets_per_ip: usize,
+    /// Connect sessions one address may start per minute
+    /// (`SESSIONS_PER_MINUTE_PER_IP`).
+    pub sessions_per_minute: u32,
+    pub retention: Retention,
+}
+
+/// How long what piles up is kept before the housekeeping task purges it.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// Raw bodies of applied webhooks (`RETENTION_WEBHOOK_BODY_DAYS`); the
+    /// delivery's row, and so its dedupe key, stays.
+    pub webhook_bodies: chrono::Duration,
+    /// The activity log (`RETENTION_ACTIVITY_DAYS`).
+    pub activity: chrono::Duration,
+    /// Outbound delivery attempts (`RETENTION_OUTBOUND_ATTEMPT_DAYS`).
+    pub outbound_attempts: chrono::Duration,
+    /// Sign-in sessions, after they expire (`RETENTION_SESSION_DAYS`).
+    pub expired_sessions: chrono::Duration,
+    /// How often the purge runs (`RETENTION_INTERVAL_SECS`).
+    pub every: Duration,
+    /// How often refusal counts are written and idle rate-limit keys
+    /// forgotten (`HOUSEKEEPING_INTERVAL_SECS`).
+    pub housekeeping: Duration,
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 fn first(lookup: Lookup, names: &[&str]) -> Option<String> {
     names.iter().find_map(|n| lookup(n)).filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(lookup: Lookup, name: &str, default: T) -> anyhow::Result<T> {
+    match first(lookup, &[name]) {
+        Some(v) => v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number")),
+        None => Ok(default),
+    }
+}
+
+fn days(lookup: Lookup, name: &str, default: i64) -> anyhow::Result<chrono::Duration> {
+    Ok(chrono::Duration::days(number(lookup, name, default)?))
 }
 
 fn seconds(lookup: Lookup, name: &str, default: u64) -> anyhow::Result<Duration> {
@@ -137,8 +186,12 @@ impl Settings {
                     .trim_end_matches('/')
                     .to_owned(),
                 access_token: token.into(),
-                phone_number_id: first(lookup, &["WHATSAPP_PHONE_NUMBER_ID"]).unwrap_or_default(),
             }),
+            phone_number_id: first(lookup, &["WHATSAPP_PHONE_NUMBER_ID"]),
+            display_number: first(lookup, &["WHATSAPP_DISPLAY_NUMBER"]),
+            tenant: app::protocol::TenantId(
+                first(lookup, &["WHATSAPP_TENANT_ID"]).map(|v| v.parse()).transpose().context("WHATSAPP_TENANT_ID must be a number")?.unwrap_or(1),
+            ),
             simulator_auto: first(lookup, &["WHATSAPP_SIMULATOR_AUTO"]).is_none_or(|v| v != "false" && v != "0"),
             simulator_step: Duration::from_millis(
                 first(lookup, &["WHATSAPP_SIMULATOR_STEP_MS"])
@@ -203,6 +256,19 @@ impl Settings {
                 Some(0) => None,
                 Some(ms) => Some(Duration::from_millis(ms)),
                 None => Some(Duration::from_millis(250)),
+            },
+            trusted_proxies: TrustedProxies::parse(&first(lookup, &["TRUSTED_PROXIES"]).unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
+            max_sockets: number(lookup, "MAX_SOCKETS", 100_000)?,
+            max_sockets_per_ip: number(lookup, "MAX_SOCKETS_PER_IP", 5_000)?,
+            sessions_per_minute: number(lookup, "SESSIONS_PER_MINUTE_PER_IP", 60)?,
+            retention: Retention {
+                webhook_bodies: days(lookup, "RETENTION_WEBHOOK_BODY_DAYS", 30)?,
+                activity: days(lookup, "RETENTION_ACTIVITY_DAYS", 90)?,
+                outbound_attempts: days(lookup, "RETENTION_OUTBOUND_ATTEMPT_DAYS", 30)?,
+                expired_sessions: days(lookup, "RETENTION_SESSION_DAYS", 0)?,
+                every: seconds(lookup, "RETENTION_INTERVAL_SECS", 3600)?,
+                housekeeping: seconds(lookup, "HOUSEKEEPING_INTERVAL_SECS", 60)?,
             },
         })
     }

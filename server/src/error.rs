@@ -17,6 +17,10 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(&'static str),
+    /// The thing exists but is not the caller's to have: nothing about it is
+    /// disclosed.
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("too many attempts; try again in a minute")]
     TooManyRequests,
     #[error("payload too large: the limit is {limit} bytes")]
@@ -40,6 +44,7 @@ impl IntoResponse for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Platform(err) => {

@@ -23,8 +23,10 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod graph;
+pub mod housekeeping;
 pub mod hub;
 pub mod intake;
+pub mod limits;
 pub mod os;
 pub mod outbound;
 pub mod matching;
@@ -90,6 +92,12 @@ impl Application {
     pub fn dispatcher(&self) -> outbound::Dispatcher {
         outbound::Dispatcher::new(self.state.store.clone(), self.state.bus.clone(), self.state.settings.outbound_allow_internal)
     }
+
+    /// The same, resolving host names with `lookup` (tests control DNS).
+    pub fn dispatcher_resolving_with(&self, lookup: Arc<dyn outbound::guard::Lookup>) -> outbound::Dispatcher {
+        let allow_internal = self.state.settings.outbound_allow_internal;
+        outbound::Dispatcher::resolving_with(self.state.store.clone(), self.state.bus.clone(), allow_internal, lookup)
+    }
 }
 
 impl Application {
@@ -100,11 +108,13 @@ impl Application {
         let local = listener.local_addr()?;
         let store = store::connect(&settings.database_url).await?;
         let first_admin = auth::bootstrap::first_run(store.as_ref(), &settings).await?;
+        graph::sync_environment_number(store.as_ref(), &settings.whatsapp).await;
         let auth = Arc::new(auth::AuthKit::new(settings.channel_key.clone()).await?);
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
         let (wake_tx, wake_rx) = process::lanes::channels();
+        let limits = limits::Limits::new(settings.max_sockets, settings.max_sockets_per_ip, settings.sessions_per_minute);
         let state = AppState::new(Shared {
             settings: Arc::new(settings),
             store,
@@ -116,6 +126,7 @@ impl Application {
             deliveries: wake_tx,
             leptos_options,
             self_url: self_url(local),
+            limits,
         });
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
         Ok(Self { listener, state, simulators, wake_rx, first_admin })
@@ -143,6 +154,8 @@ impl Application {
         let background = [
             tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
             tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
+            tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
+            tokio::spawn(housekeeping::run(state.clone())),
             tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
         ];
@@ -226,7 +239,7 @@ fn sender(settings: &Settings, local: SocketAddr) -> (Arc<dyn MessageSender>, Op
         None => {
             let base = self_url(local);
             let sim = GraphSimulator::new(&base, &settings.whatsapp);
-            (Arc::new(GraphClient::new(sim.client_settings(&base))), Some(sim))
+            (Arc::new(GraphClient::simulated(sim.client_settings(&base))), Some(sim))
         }
     }
 }

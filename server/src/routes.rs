@@ -11,6 +11,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use axum::http::{header, HeaderValue};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The simulators this server hosts, when no real provider is configured.
@@ -39,7 +41,10 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/realtime/token", post(auth::login::realtime_token))
         .route("/api/tenants", get(api::tenants::list).post(api::tenants::create))
         .route("/api/tenants/{tenant}/members", get(api::tenants::members).post(api::tenants::add_member))
+        .route("/api/tenants/{tenant}/members/{user}", axum::routing::delete(api::tenants::remove_member))
         .route("/api/tenants/{tenant}/api-keys", get(api::tenants::api_keys).post(api::tenants::create_api_key))
+        .route("/api/invitations/{token}", get(api::invitations::show))
+        .route("/api/invitations/{token}/accept", post(api::invitations::accept))
         .route("/api/tenants/{tenant}/api-keys/{key}", axum::routing::delete(api::tenants::revoke_api_key))
         .route("/api/tenants/{tenant}/activity", get(api::tenants::activity))
         .route("/api/notifications", get(api::notifications::list).post(api::notifications::create))
@@ -62,6 +67,8 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/whatsapp/messages", get(api::whatsapp::list_messages).post(api::whatsapp::register_message))
         .route("/api/whatsapp/incoming", get(api::whatsapp::list_incoming))
         .route("/api/whatsapp/send", post(api::whatsapp::send))
+        .route("/api/whatsapp/numbers", get(api::whatsapp_numbers::list).post(api::whatsapp_numbers::add))
+        .route("/api/whatsapp/numbers/{id}", axum::routing::delete(api::whatsapp_numbers::remove))
         .route("/ws/connections", get(ws::connections::upgrade))
         .route("/ws/whatsapp", get(ws::whatsapp::upgrade))
         .layer(DefaultBodyLimit::max(16 * 1024));
@@ -80,5 +87,8 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
     if let Some(sim) = simulators.graph {
         router = router.nest(graph_simulator::MOUNT, sim.router());
     }
-    router.layer(TraceLayer::new_for_http())
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(TraceLayer::new_for_http())
 }

@@ -6,11 +6,14 @@ use crate::bus::Bus;
 use crate::config::Settings;
 use crate::graph::MessageSender;
 use crate::hub::Hub;
+use crate::limits::{client_ip, Limits};
 use crate::platform::InvitationIssuer;
 use crate::process::lanes::Wake;
 use crate::store::Store;
 use axum::extract::FromRef;
+use axum::http::HeaderMap;
 use leptos::prelude::LeptosOptions;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// Cheap to clone: axum clones the state for every request it routes, so
@@ -46,6 +49,14 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// This server's own base URL, for calls it makes to itself.
     pub self_url: String,
+    pub limits: Limits,
+}
+
+impl Shared {
+    /// The client's address (the peer, or what a trusted proxy reports).
+    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        client_ip(peer.ip(), headers, &self.settings.trusted_proxies)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,7 +3,8 @@
 use super::api::{get, post, read};
 use super::auth_api::guarded;
 use crate::protocol::{
-    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, GeneratedSecret, MemberView, Role, TenantId, TenantMembership,
+    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, GeneratedSecret, InvitationView, Me, MemberView,
+    NewWhatsAppNumber, Role, TenantId, TenantMembership, WhatsAppNumber,
     EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus, TestDelivery, WebhookSettings,
     WebhookSettingsPatch,
 };
@@ -18,8 +19,38 @@ pub async fn members(tenant: TenantId) -> Result<Vec<MemberView>, String> {
     get(&format!("/api/tenants/{tenant}/members")).await
 }
 
-pub async fn add_member(tenant: TenantId, email: &str, role: Role) -> Result<AddedMember, String> {
+pub async fn invite_member(tenant: TenantId, email: &str, role: Role) -> Result<CreatedInvitation, String> {
     post(&format!("/api/tenants/{tenant}/members"), &json!({ "email": email, "role": role })).await
+}
+
+pub async fn remove_member(tenant: TenantId, user: i64) -> Result<bool, String> {
+    read(guarded(Request::delete(&format!("/api/tenants/{tenant}/members/{user}"))).send().await.map_err(|e| e.to_string())?).await
+}
+
+pub async fn invitation(token: &str) -> Result<InvitationView, String> {
+    get(&format!("/api/invitations/{token}")).await
+}
+
+/// Accepts an invitation: signed in, as the current account; otherwise a
+/// new account with `password` (and `name`).
+pub async fn accept_invitation(token: &str, password: Option<&str>, name: Option<&str>) -> Result<Me, String> {
+    post(&format!("/api/invitations/{token}/accept"), &json!({ "password": password, "name": name })).await
+}
+
+fn numbers_url(tenant: TenantId, rest: &str) -> String {
+    format!("/api/whatsapp/numbers{rest}?tenantId={tenant}")
+}
+
+pub async fn whatsapp_numbers(tenant: TenantId) -> Result<Vec<WhatsAppNumber>, String> {
+    get(&numbers_url(tenant, "")).await
+}
+
+pub async fn add_whatsapp_number(tenant: TenantId, number: &NewWhatsAppNumber) -> Result<WhatsAppNumber, String> {
+    post(&numbers_url(tenant, ""), number).await
+}
+
+pub async fn remove_whatsapp_number(tenant: TenantId, id: i64) -> Result<bool, String> {
+    read(guarded(Request::delete(&numbers_url(tenant, &format!("/{id}")))).send().await.map_err(|e| e.to_string())?).await
 }
 
 pub async fn api_keys(tenant: TenantId) -> Result<Vec<ApiKeyView>, String> {

@@ -3,6 +3,7 @@
 
 use crate::auth::use_auth;
 use crate::client;
+use crate::protocol::check_link;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -10,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 /// Only local paths, so the login page cannot be used to send people
 /// elsewhere.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/whatsapp".into())
+    next.filter(|n| n.starts_with('/') && check_link(n).is_ok()).unwrap_or_else(|| "/whatsapp".into())
 }
 
 #[component]
@@ -70,6 +71,7 @@ mod tests {
     fn sends_people_only_to_local_pages() {
         assert_eq!(safe_next(Some("/settings?tenant=2".into())), "/settings?tenant=2");
         assert_eq!(safe_next(Some("//evil.example".into())), "/whatsapp");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/whatsapp");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/whatsapp");
         assert_eq!(safe_next(None), "/whatsapp");
     }

@@ -58,10 +58,13 @@ pub enum ActivityKind {
     SecretRotated,
     WebhookReceived,
     WebhookRejected,
+    StaffInvited,
+    InvitationAccepted,
+    StaffRemoved,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 11] = [
+    pub const ALL: [ActivityKind; 14] = [
         Self::SignIn,
         Self::SignOut,
         Self::TenantCreated,
@@ -73,6 +76,9 @@ impl ActivityKind {
         Self::SecretRotated,
         Self::WebhookReceived,
         Self::WebhookRejected,
+        Self::StaffInvited,
+        Self::InvitationAccepted,
+        Self::StaffRemoved,
     ];
 
     pub fn label(self) -> &'static str {
@@ -88,6 +94,9 @@ impl ActivityKind {
             Self::SecretRotated => "Secret rotated",
             Self::WebhookReceived => "Webhook received",
             Self::WebhookRejected => "Webhook rejected",
+            Self::StaffInvited => "Staff invited",
+            Self::InvitationAccepted => "Invitation accepted",
+            Self::StaffRemoved => "Staff removed",
         }
     }
 }
@@ -158,4 +167,27 @@ pub struct MemberView {
 pub struct AddedMember {
     pub member: MemberView,
     pub initial_password: Option<String>,
+}
+
+/// An invitation just made: its link is shown once, to be handed to the
+/// person invited. Accepting it needs the link, so no other tenant's admin
+/// can accept it for them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedInvitation {
+    pub email: String,
+    pub role: Role,
+    /// A path on this site: `/invite?token=…`.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the invitation page shows before it is accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationView {
+    pub tenant_name: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
 }

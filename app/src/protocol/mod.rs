@@ -4,27 +4,32 @@
 
 mod accounts;
 mod ids;
+mod links;
 mod messages;
 mod outbound;
+mod phone;
 mod status;
 mod tenant_events;
 mod webhook_settings;
 mod whatsapp;
 
 pub use ids::{ConnectionId, OutOfBandId, SessionId};
+pub use links::{check_link, safe_link, LinkRefused};
+pub use phone::{normalize_phone, PhoneRefused};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
 pub use whatsapp::{
-    CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
+    CollegeId, IncomingMessage, MessageStatus, NewWhatsAppNumber, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
+    WhatsAppNumber,
 };
 pub use accounts::{
-    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, Me, MemberView, Role, TenantId, TenantMembership,
+    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, CreatedInvitation, InvitationView, Me, MemberView, Role, TenantId, TenantMembership,
 };
 pub use webhook_settings::{
     GeneratedSecret, TenantEndpoint, TestDelivery, WebhookEndpoints, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch,
 };
 pub use tenant_events::{
-    ActivityItem, DashboardSummary, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority,
+    ActivityItem, DashboardSummary, Forward, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority,
     Room, TenantClientMessage, TenantServerMessage,
 };
 pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};

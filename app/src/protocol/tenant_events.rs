@@ -43,6 +43,70 @@ text_enum!(
     Room { Tickets, Comments, Users, Kb, Attachments }
 );
 
+/// Orders and payments only move forward, so a late or repeated webhook
+/// never undoes a later one. The order of statuses:
+///
+/// - payment: `pending` → `failed` → `paid` → `refunded` (a failed payment
+///   may still be paid; a paid one is never pending or failed again);
+/// - order: `pending` → `failed` → `paid` → `refunded` or `cancelled` (the
+///   last two are both final: neither replaces the other).
+pub trait Forward: Copy + Eq + 'static {
+    const ALL: &'static [Self];
+    fn rank(self) -> u8;
+    /// The stored name, for SQL built from [`Forward::rank`].
+    fn name(self) -> &'static str;
+
+    /// `incoming` if it moves `self` forward.
+    fn advance(self, incoming: Self) -> Option<Self> {
+        (incoming.rank() > self.rank()).then_some(incoming)
+    }
+}
+
+impl Forward for PaymentStatus {
+    const ALL: &'static [Self] = PaymentStatus::ALL;
+
+    fn rank(self) -> u8 {
+        match self {
+            Self::Pending => 0,
+            Self::Failed => 1,
+            Self::Paid => 2,
+            Self::Refunded => 3,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+            Self::Paid => "paid",
+            Self::Refunded => "refunded",
+        }
+    }
+}
+
+impl Forward for OrderStatus {
+    const ALL: &'static [Self] = OrderStatus::ALL;
+
+    fn rank(self) -> u8 {
+        match self {
+            Self::Pending => 0,
+            Self::Failed => 1,
+            Self::Paid => 2,
+            Self::Refunded | Self::Cancelled => 3,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+            Self::Paid => "paid",
+            Self::Refunded => "refunded",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
 impl Default for NotificationType {
     fn default() -> Self {
         Self::Info

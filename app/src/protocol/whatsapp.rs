@@ -149,6 +149,9 @@ pub struct OutgoingMessage {
     pub read_at: Option<DateTime<Utc>>,
     pub failed_at: Option<DateTime<Utc>>,
     pub error: Option<SendError>,
+    /// The business number it went out from, once known.
+    #[serde(default)]
+    pub phone_number_id: Option<String>,
 }
 
 impl OutgoingMessage {
@@ -219,3 +222,28 @@ pub enum WaServerMessage {
 #[cfg(test)]
 #[path = "whatsapp_tests.rs"]
 mod tests;
+
+/// One of a tenant's WhatsApp business numbers. The access token is never
+/// shown again once saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhatsAppNumber {
+    pub id: i64,
+    /// Meta's id of the number: inbound webhooks are routed by it.
+    pub phone_number_id: String,
+    pub display_number: String,
+    pub has_access_token: bool,
+    /// Configured by the environment (`WHATSAPP_PHONE_NUMBER_ID`), not here.
+    pub from_environment: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/whatsapp/numbers`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewWhatsAppNumber {
+    pub phone_number_id: String,
+    pub display_number: String,
+    #[serde(default)]
+    pub access_token: Option<String>,
+}

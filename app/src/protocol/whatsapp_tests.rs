@@ -60,6 +60,7 @@ fn status_updates_carry_the_seed_fields() {
         read_at: None,
         failed_at: None,
         error: None,
+        phone_number_id: None,
     };
     let msg = WaServerMessage::MessageStatusUpdate {
         message_id: 7,
@@ -91,6 +92,7 @@ fn merging_keeps_the_furthest_status_and_known_times() {
         read_at: Some(at),
         failed_at: None,
         error: None,
+        phone_number_id: None,
     };
     let mut mine = base.clone();
     let late = OutgoingMessage { status: Delivered, delivered_at: Some(at), read_at: None, ..base };

@@ -1,6 +1,7 @@
 //! ingest: M signed webhooks with unique ids from C concurrent senders, at
 //! full speed or at a fixed rate: acked/s, ack latency, non-2xx count. Each
 //! sender keeps one connection of its own ([`crate::poster::Poster`]).
+//! Optionally a flood of refused socket subscriptions runs meanwhile.
 
 use crate::client::Target;
 use crate::poster::Poster;
@@ -9,7 +10,7 @@ use http::HeaderValue;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option<u64>) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option<u64>, refused_joins: usize) -> anyhow::Result<Report> {
     let run_id = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos());
     let start = Instant::now();
     let interval = rate.map(|r| Duration::from_secs_f64(1.0 / r as f64));
@@ -50,6 +51,10 @@ pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option
             anyhow::Ok((latencies, failures))
         }));
     }
+    let flood = (refused_joins > 0).then(|| {
+        let target = target.clone();
+        tokio::spawn(async move { super::refusals::flood(&target, refused_joins).await })
+    });
     let mut latencies = Vec::with_capacity(count);
     let mut failures = 0;
     for task in tasks {
@@ -58,7 +63,14 @@ pub async fn run(target: &Target, count: usize, concurrency: usize, rate: Option
         failures += f;
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let refused = match flood {
+        Some(flood) => Some(flood.await??),
+        None => None,
+    };
     let mut report = Report::new("ingest");
+    if let Some((refused, secs)) = refused {
+        report.add("refused_joins", refused as u64).add("refused_joins_secs", (secs * 100.0).round() / 100.0);
+    }
     report
         .add("webhooks", count as u64)
         .add("concurrency", concurrency as u64)

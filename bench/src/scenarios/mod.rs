@@ -6,3 +6,4 @@ pub mod floor;
 pub mod idle;
 pub mod ingest;
 pub mod mixed;
+pub mod refusals;

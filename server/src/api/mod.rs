@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod deliveries;
+pub mod invitations;
 pub mod notifications;
 pub mod outbound;
 pub mod sessions;
@@ -9,6 +10,7 @@ pub mod stats;
 pub mod tenants;
 pub mod webhook_settings;
 pub mod whatsapp;
+pub mod whatsapp_numbers;
 
 use crate::auth::Principal;
 use crate::error::ApiError;

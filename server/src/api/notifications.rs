@@ -80,8 +80,9 @@ pub async fn create(
     let named = q.tenant_id.or_else(|| body.get("tenantId").map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)));
     let tenant = principal.select_tenant(named, &headers)?;
     let n: NotificationPayload = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(format!("invalid notification: {e}")))?;
+    n.check().map_err(ApiError::BadRequest)?;
     if let Some(user) = n.user_id {
-        if !state.store.members(tenant).await?.iter().any(|m| m.user_id == user) {
+        if !crate::accounts::is_member(state.store.as_ref(), tenant, user).await? {
             return Err(ApiError::BadRequest("userId is not a member of this tenant".into()));
         }
     }

@@ -31,7 +31,7 @@ fn tenant(principal: &Principal, q: &TenantQuery, headers: &HeaderMap) -> Result
 fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
     guard::check_url(url, state.settings.outbound_allow_internal)
         .map(|u| u.to_string())
-        .map_err(|e| ApiError::BadRequest(format!("url refused: {e}")))
+        .map_err(|e| ApiError::BadRequest(format!("`url` refused: {e}")))
 }
 
 fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {

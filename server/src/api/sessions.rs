@@ -5,14 +5,27 @@ use crate::state::AppState;
 use crate::store::NewSession;
 use app::protocol::{CreateSessionRequest, CreatedSession, Envelope, SessionId, SessionView};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 /// Starts a connect flow with its own single-use invitation. The body is
 /// optional; when present it must be valid JSON.
-pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Envelope<CreatedSession>>, ApiError> {
+/// Limited per client address, since each one costs an invitation on the
+/// wallet platform. Session ids are the right to watch a session, so they
+/// are logged at debug level only.
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Envelope<CreatedSession>>, ApiError> {
+    if state.limits.new_sessions.check_key(&state.client_ip(peer, &headers)).is_err() {
+        return Err(ApiError::TooManyRequests);
+    }
     let request: CreateSessionRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CreateSessionRequest::default()
     } else {
@@ -31,7 +44,8 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<E
         expires_at: now + ttl,
     };
     state.store.insert_session(&session).await?;
-    tracing::info!(session_id = %session.session_id, request_type = ?session.request_type, "session created");
+    tracing::info!(request_type = ?session.request_type, "session created");
+    tracing::debug!(session_id = %session.session_id, "session created");
     Ok(Json(Envelope::ok(CreatedSession {
         session_id: session.session_id,
         invitation_url: session.invitation_url,

@@ -6,8 +6,10 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Activity;
+use crate::bus::Event;
+use crate::hub::Revocation;
 use app::protocol::{
-    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, Envelope, MemberView, Role, TenantId, TenantMembership,
+    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, Envelope, MemberView, Role, TenantId, TenantMembership,
 };
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -54,19 +56,42 @@ fn staff_role() -> Role {
     Role::Staff
 }
 
-/// Invites staff: an existing account joins; a new one gets a first
-/// password, shown once.
+/// Invites staff: the answer is a one-time link for the admin to hand to
+/// the person, whoever they are (the answer is the same whether or not the
+/// email has an account).
 pub async fn add_member(
     State(state): State<AppState>,
     staff: Staff,
     Path(tenant): Path<TenantId>,
     Json(req): Json<NewMember>,
-) -> Result<Json<Envelope<AddedMember>>, ApiError> {
+) -> Result<Json<Envelope<CreatedInvitation>>, ApiError> {
     let tenant = staff.admin_of(tenant)?;
-    let added = accounts::add_member(state.store.as_ref(), tenant, &req.email, req.role, None, Some(&staff.email))
+    let invited = accounts::invite(state.store.as_ref(), tenant, &req.email, req.role, Some(&staff.email))
         .await
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(Envelope::ok(added)))
+    Ok(Json(Envelope::ok(invited)))
+}
+
+/// Takes a member out of the tenant; the sockets they opened for it close
+/// on every node.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((tenant, user)): Path<(TenantId, i64)>,
+) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = staff.admin_of(tenant)?;
+    if user == staff.user_id {
+        return Err(ApiError::BadRequest("admins cannot remove themselves; ask another admin".into()));
+    }
+    let email = state.store.members(tenant).await?.into_iter().find(|m| m.user_id == user).map(|m| m.email);
+    let Some(email) = email else { return Err(ApiError::NotFound("member not found")) };
+    if !state.store.remove_membership(user, tenant).await? {
+        return Err(ApiError::NotFound("member not found"));
+    }
+    state.bus.publish(Event::Revoked { revocation: Revocation::Member { tenant, user } }).await?;
+    let activity = Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::StaffRemoved, detail: format!("removed {email}") };
+    state.store.log_activity(&activity, Utc::now()).await?;
+    Ok(Json(Envelope::ok(true)))
 }
 
 pub async fn api_keys(
@@ -105,6 +130,7 @@ pub async fn revoke_api_key(
     if !state.store.revoke_api_key(tenant, key, Utc::now()).await? {
         return Err(ApiError::NotFound("API key not found"));
     }
+    state.bus.publish(Event::Revoked { revocation: Revocation::ApiKey { key } }).await?;
     let activity =
         Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::ApiKeyRevoked, detail: format!("revoked API key #{key}") };
     state.store.log_activity(&activity, Utc::now()).await?;

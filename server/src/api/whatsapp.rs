@@ -2,7 +2,11 @@
 //! `POST /api/whatsapp/messages` registers a message sent elsewhere,
 //! `GET /api/whatsapp/messages` and `GET /api/whatsapp/incoming` list a
 //! college's messages and replies, `POST /api/whatsapp/send` sends a
-//! template through the Graph API.
+//! template through the Graph API from one of the college's numbers.
+//!
+//! A `wamid` belongs to one tenant: registering one another tenant holds
+//! answers `409` and nothing else. Phone numbers are normalised to E.164
+//! digits on the way in.
 
 use crate::auth::Principal;
 use crate::bus::Event;
@@ -11,8 +15,8 @@ use crate::intake::whatsapp as wa_intake;
 use crate::intake::whatsapp_payload::status_key_prefix;
 use crate::process::lanes::Lane;
 use crate::state::AppState;
-use crate::store::NewOutgoing;
-use app::protocol::{CollegeId, Envelope, IncomingMessage, OutgoingMessage};
+use crate::store::{NewOutgoing, SendingNumber};
+use app::protocol::{normalize_phone, CollegeId, Envelope, IncomingMessage, OutgoingMessage};
 use axum::extract::{Query, State};
 use axum::Json;
 use chrono::Utc;
@@ -30,6 +34,11 @@ pub struct CollegeQuery {
 fn college(principal: &Principal, college: Option<CollegeId>) -> Result<CollegeId, ApiError> {
     let college = college.filter(|c| !c.as_str().is_empty()).ok_or(ApiError::BadRequest("collegeId is required".into()))?;
     Ok(principal.tenant(&college)?.into())
+}
+
+/// `field` as E.164 digits, or a 400 naming it.
+fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
+    normalize_phone(raw).map_err(|e| ApiError::BadRequest(format!("`{field}` {e}")))
 }
 
 pub async fn list_messages(
@@ -58,6 +67,9 @@ pub struct RegisterRequest {
     whatsapp_message_id: String,
     #[serde(default)]
     template: Option<String>,
+    /// The business number it was sent from; one of the college's.
+    #[serde(default)]
+    phone_number_id: Option<String>,
 }
 
 /// Registers a message sent by another system, so its statuses show here.
@@ -67,16 +79,16 @@ pub async fn register_message(
     Json(req): Json<RegisterRequest>,
 ) -> Result<Json<Envelope<OutgoingMessage>>, ApiError> {
     let college_id = college(&principal, Some(req.college_id))?;
-    if req.whatsapp_message_id.trim().is_empty() {
-        return Err(ApiError::BadRequest("whatsappMessageId is required".into()));
+    let wamid = req.whatsapp_message_id.trim();
+    if wamid.is_empty() {
+        return Err(ApiError::BadRequest("`whatsappMessageId` is required".into()));
     }
-    let message = NewOutgoing {
-        college_id,
-        to: req.to,
-        template: req.template,
-        wamid: req.whatsapp_message_id,
-        created_at: Utc::now(),
+    let to = phone("to", &req.to)?;
+    let phone_number_id = match req.phone_number_id.filter(|p| !p.trim().is_empty()) {
+        Some(asked) => Some(own_number(&state, &college_id, Some(&asked)).await?.phone_number_id),
+        None => None,
     };
+    let message = NewOutgoing { college_id, to, template: req.template, wamid: wamid.to_owned(), phone_number_id, created_at: Utc::now() };
     Ok(Json(Envelope::ok(track(&state, message).await?)))
 }
 
@@ -88,42 +100,65 @@ pub struct SendRequest {
     template: String,
     #[serde(default = "default_language")]
     language: String,
+    /// Which of the college's numbers to send from (default: its first).
+    #[serde(default)]
+    phone_number_id: Option<String>,
 }
 
 fn default_language() -> String {
     "en_US".into()
 }
 
-/// Sends a template and tracks it from the clock onwards.
+/// One of the college's numbers (`asked`, or its first), or a 4xx that
+/// names no other tenant's.
+async fn own_number(state: &AppState, college: &CollegeId, asked: Option<&str>) -> Result<SendingNumber, ApiError> {
+    let tenant = college.tenant().ok_or(ApiError::NotFound("tenant not found"))?;
+    let asked = asked.map(str::trim).filter(|p| !p.is_empty());
+    match state.store.sending_number(tenant, asked).await? {
+        Some(number) => Ok(number),
+        None if asked.is_some() => Err(ApiError::NotFound("phone number not found")),
+        None => Err(ApiError::Conflict("this college has no WhatsApp number yet: add one in /settings")),
+    }
+}
+
+/// Sends a template from one of the college's numbers and tracks it from
+/// the clock onwards.
 pub async fn send(
     State(state): State<AppState>,
     principal: Principal,
     Json(req): Json<SendRequest>,
 ) -> Result<Json<Envelope<OutgoingMessage>>, ApiError> {
     let college_id = college(&principal, Some(req.college_id))?;
-    let to: String = req.to.chars().filter(char::is_ascii_digit).collect();
-    if to.is_empty() || req.template.trim().is_empty() {
-        return Err(ApiError::BadRequest("`to` (a phone number) and `template` are required".into()));
+    let to = phone("to", &req.to)?;
+    let template = req.template.trim();
+    if template.is_empty() {
+        return Err(ApiError::BadRequest("`template` is required".into()));
     }
+    let number = own_number(&state, &college_id, req.phone_number_id.as_deref()).await?;
     let wamid = state
         .sender
-        .send_template(&to, req.template.trim(), &req.language)
+        .send_template(&number, &to, template, &req.language)
         .await
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let message = NewOutgoing {
         college_id,
         to,
-        template: Some(req.template.trim().to_owned()),
+        template: Some(template.to_owned()),
         wamid,
+        phone_number_id: Some(number.phone_number_id),
         created_at: Utc::now(),
     };
     Ok(Json(Envelope::ok(track(&state, message).await?)))
 }
 
 /// Stores an outgoing message, shows it on the college's pages, and applies
-/// any statuses that arrived before it was known.
+/// any statuses that arrived before it was known. A `wamid` another college
+/// holds is refused with nothing disclosed.
 async fn track(state: &AppState, message: NewOutgoing) -> Result<OutgoingMessage, ApiError> {
     let (stored, created) = state.store.insert_outgoing(&message).await?;
+    if stored.college_id != message.college_id {
+        return Err(ApiError::Conflict("this whatsappMessageId is already registered"));
+    }
     if created {
         let event = Event::MessageStatus { college_id: stored.college_id.clone(), message: stored.clone(), at: stored.created_at };
         state.bus.publish(event).await?;

@@ -2,10 +2,12 @@
 //! `POST /api/realtime/token`.
 
 use super::{channel_token, secrets, Principal, Staff, CSRF_COOKIE, SESSION_COOKIE};
+use crate::bus::Event;
 use crate::error::ApiError;
+use crate::hub::Revocation;
 use crate::state::AppState;
 use crate::store::Activity;
-use app::protocol::{ActivityKind, CollegeId, Envelope, Me};
+use app::protocol::{ActivityKind, Envelope, Me};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Json;
@@ -13,7 +15,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// How long a sign-in lasts.
 const SESSION_TTL: Duration = Duration::hours(12);
@@ -62,8 +64,9 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<(CookieJar, Json<Envelope<Me>>), ApiError> {
     let email = req.email.trim().to_lowercase();
-    if state.auth.by_address.check_key(&peer.ip()).is_err() || state.auth.by_account.check_key(&email).is_err() {
-        tracing::warn!(%email, address = %peer.ip(), "login rate-limited");
+    let address = state.client_ip(peer, &headers);
+    if state.auth.by_address.check_key(&address).is_err() || state.auth.by_account.check_key(&email).is_err() {
+        tracing::warn!(%email, %address, "login rate-limited");
         return Err(ApiError::TooManyRequests);
     }
     let user = state.store.user_by_email(&email).await?;
@@ -73,24 +76,37 @@ pub async fn login(
         tracing::warn!(%email, "login refused");
         return Err(ApiError::Unauthorized);
     };
+    let (jar, me) = start_session(&state, user.id, address, &headers, jar).await?;
+    Ok((jar, Json(Envelope::ok(me))))
+}
+
+/// Signs `user` in: a new session, its cookies, and a line in each of the
+/// user's tenants' activity logs.
+pub async fn start_session(
+    state: &AppState,
+    user: i64,
+    address: IpAddr,
+    headers: &HeaderMap,
+    jar: CookieJar,
+) -> Result<(CookieJar, Me), ApiError> {
     let token = crate::random_token(32);
     let csrf = crate::random_token(16);
     let now = Utc::now();
-    state.store.create_auth_session(&secrets::token_hash(&token), user.id, &csrf, now, now + SESSION_TTL).await?;
-    let staff = Staff::from_cookie(&session_headers(&token), &state).await?.ok_or(ApiError::Unauthorized)?;
+    state.store.create_auth_session(&secrets::token_hash(&token), user, &csrf, now, now + SESSION_TTL).await?;
+    let staff = Staff::from_cookie(&session_headers(&token), state).await?.ok_or(ApiError::Unauthorized)?;
     for t in &staff.tenants {
         let activity = Activity {
             tenant: Some(t.tenant_id),
             actor: Some(&staff.email),
             kind: ActivityKind::SignIn,
-            detail: format!("signed in from {}", peer.ip()),
+            detail: format!("signed in from {address}"),
         };
         state.store.log_activity(&activity, now).await?;
     }
     tracing::info!(email = %staff.email, "signed in");
-    let secure = is_https(&headers);
+    let secure = is_https(headers);
     let jar = jar.add(cookie(SESSION_COOKIE, token, true, secure)).add(cookie(CSRF_COOKIE, csrf, false, secure));
-    Ok((jar, Json(Envelope::ok(me(&staff)))))
+    Ok((jar, me(&staff)))
 }
 
 /// Headers carrying a session cookie, to load the session just created.
@@ -100,8 +116,11 @@ fn session_headers(token: &str) -> HeaderMap {
     headers
 }
 
+/// Ends the sign-in, and closes the sockets it opened on every node.
 pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar) -> Result<(CookieJar, Json<Envelope<bool>>), ApiError> {
     state.store.delete_auth_session(&staff.token_hash).await?;
+    let revocation = Revocation::Session { token_hash: staff.token_hash.clone() };
+    state.bus.publish(Event::Revoked { revocation }).await?;
     for t in &staff.tenants {
         let activity =
             Activity { tenant: Some(t.tenant_id), actor: Some(&staff.email), kind: ActivityKind::SignOut, detail: "signed out".into() };
@@ -134,13 +153,9 @@ pub async fn realtime_token(
     principal: Principal,
     Json(req): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let (kind, id) = req
-        .channel
-        .split_once(':')
-        .filter(|(kind, _)| matches!(*kind, "college" | "tenant"))
-        .ok_or(ApiError::BadRequest("channel must be `college:<id>` or `tenant:<id>`".into()))?;
-    let tenant = principal.tenant(&CollegeId::new(id))?;
+    let channel: channel_token::TokenChannel = req.channel.parse().map_err(ApiError::BadRequest)?;
+    principal.tenant(&channel.tenant().into())?;
     let expires_at = Utc::now() + CHANNEL_TOKEN_TTL;
-    let claims = channel_token::Claims { sub: principal.subject(), channel: format!("{kind}:{tenant}"), exp: expires_at.timestamp() };
+    let claims = channel_token::Claims { sub: principal.subject(), channel, exp: expires_at.timestamp() };
     Ok(Json(TokenResponse { token: channel_token::sign(&claims, &state.auth.channel_key), expires_at }))
 }

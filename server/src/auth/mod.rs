@@ -11,7 +11,10 @@
 pub mod bootstrap;
 pub mod channel_token;
 pub mod login;
+mod scope;
 pub mod secrets;
+
+pub use scope::{AdminScope, TenantScope};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -54,6 +57,15 @@ impl AuthKit {
             dummy_hash: secrets::hash_password(crate::random_token(16)).await?,
         })
     }
+
+    /// Forgets keys whose limits have recovered, so an address or account
+    /// that tried once does not stay in memory for good.
+    pub fn evict(&self) {
+        self.by_account.retain_recent();
+        self.by_account.shrink_to_fit();
+        self.by_address.retain_recent();
+        self.by_address.shrink_to_fit();
+    }
 }
 
 /// A signed-in staff member.
@@ -66,6 +78,8 @@ pub struct Staff {
     pub tenants: Vec<TenantMembership>,
     pub csrf_token: String,
     pub token_hash: String,
+    /// When the sign-in ends (sockets it opened close then).
+    pub expires_at: chrono::DateTime<Utc>,
 }
 
 impl Staff {
@@ -103,6 +117,7 @@ impl Staff {
             name: user.name,
             csrf_token: session.csrf_token,
             token_hash,
+            expires_at: session.expires_at,
         }))
     }
 }
@@ -126,7 +141,7 @@ impl FromRequestParts<AppState> for Staff {
 #[derive(Clone, Debug)]
 pub enum Principal {
     Staff(Staff),
-    ApiKey(TenantId),
+    ApiKey { tenant: TenantId, key: i64 },
 }
 
 impl Principal {
@@ -136,7 +151,7 @@ impl Principal {
         let tenant = college.tenant().ok_or(ApiError::NotFound("tenant not found"))?;
         let allowed = match self {
             Principal::Staff(staff) => staff.role_in(tenant).is_some(),
-            Principal::ApiKey(own) => *own == tenant,
+            Principal::ApiKey { tenant: own, .. } => *own == tenant,
         };
         allowed.then_some(tenant).ok_or(ApiError::NotFound("tenant not found"))
     }
@@ -149,7 +164,7 @@ impl Principal {
         let named = named.or_else(|| headers.get("x-tenant-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
         match (self, named) {
             (_, Some(id)) => self.tenant(&CollegeId::new(id)),
-            (Principal::ApiKey(own), None) => Ok(*own),
+            (Principal::ApiKey { tenant: own, .. }, None) => Ok(*own),
             (Principal::Staff(staff), None) => staff
                 .tenants
                 .iter()
@@ -166,7 +181,7 @@ impl Principal {
         let tenant = self.select_tenant(named, headers)?;
         match self {
             Principal::Staff(staff) => staff.admin_of(tenant),
-            Principal::ApiKey(_) => Ok(tenant),
+            Principal::ApiKey { .. } => Ok(tenant),
         }
     }
 
@@ -174,7 +189,7 @@ impl Principal {
     pub fn user(&self) -> Option<i64> {
         match self {
             Principal::Staff(staff) => Some(staff.user_id),
-            Principal::ApiKey(_) => None,
+            Principal::ApiKey { .. } => None,
         }
     }
 
@@ -182,15 +197,16 @@ impl Principal {
     pub fn actor(&self) -> String {
         match self {
             Principal::Staff(staff) => staff.email.clone(),
-            Principal::ApiKey(_) => "API key".to_owned(),
+            Principal::ApiKey { key, .. } => format!("API key #{key}"),
         }
     }
 
-    /// Who, for logs and token subjects.
-    pub fn subject(&self) -> String {
+    /// Who, as a channel token's subject: what revokes the sockets it
+    /// opens.
+    pub fn subject(&self) -> channel_token::Subject {
         match self {
-            Principal::Staff(staff) => format!("user:{}", staff.user_id),
-            Principal::ApiKey(tenant) => format!("api-key:tenant:{tenant}"),
+            Principal::Staff(staff) => channel_token::Subject::User(staff.user_id),
+            Principal::ApiKey { key, .. } => channel_token::Subject::ApiKey(*key),
         }
     }
 }
@@ -205,8 +221,8 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(key) = bearer(&parts.headers) {
-            let tenant = state.store.api_key_tenant(&secrets::token_hash(key)).await?.ok_or(ApiError::Unauthorized)?;
-            return Ok(Principal::ApiKey(tenant));
+            let (tenant, key) = state.store.api_key(&secrets::token_hash(key)).await?.ok_or(ApiError::Unauthorized)?;
+            return Ok(Principal::ApiKey { tenant, key });
         }
         Ok(Principal::Staff(Staff::from_request_parts(parts, state).await?))
     }

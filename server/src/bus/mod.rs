@@ -7,6 +7,7 @@ mod memory;
 
 pub use memory::MemoryBus;
 
+use crate::hub::Revocation;
 use crate::store::UnreadCounts;
 use app::protocol::{
     CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, Notification, OutgoingMessage, Room, SessionId, TenantId,
@@ -39,6 +40,8 @@ pub enum Event {
     DashboardRefresh { tenant: TenantId, reason: String },
     /// A helpdesk entity changed (`event` is `ticket.update`, …).
     Entity { tenant: TenantId, room: Room, event: String, data: Value },
+    /// A credential was withdrawn: every node closes the sockets it opened.
+    Revoked { revocation: Revocation },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

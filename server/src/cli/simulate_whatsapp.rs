@@ -37,6 +37,9 @@ pub struct StatusArgs {
     /// With `failed`: the Cloud API error code (131047, 131049, 131026).
     #[arg(long, default_value_t = 131047)]
     pub error_code: i64,
+    /// The business number Meta reports it on.
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID", default_value = PHONE_NUMBER_ID)]
+    pub phone_number_id: String,
     #[arg(long, env = "TIDINGS_URL", default_value = "http://127.0.0.1:3000")]
     pub server: String,
 }
@@ -50,6 +53,12 @@ pub struct ReplyArgs {
     pub text: String,
     #[arg(long, default_value = "Customer")]
     pub name: String,
+    /// The business number the customer writes to.
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID", default_value = PHONE_NUMBER_ID)]
+    pub phone_number_id: String,
+    /// The `wamid` of the message this replies to.
+    #[arg(long)]
+    pub context: Option<String>,
     #[arg(long, env = "TIDINGS_URL", default_value = "http://127.0.0.1:3000")]
     pub server: String,
 }
@@ -67,11 +76,11 @@ pub async fn run(command: WhatsApp, app_secret: &SecretString) -> anyhow::Result
                     Some(known_error(a.error_code).ok_or_else(|| anyhow::anyhow!("unknown error code {}", a.error_code))?),
                 ),
             };
-            (a.server, notifications::status(PHONE_NUMBER_ID, &a.wamid, &a.to, name, now, error))
+            (a.server, notifications::status(&a.phone_number_id, &a.wamid, &a.to, name, now, error))
         }
         WhatsApp::Reply(a) => {
             let wamid = notifications::new_wamid();
-            (a.server, notifications::text(PHONE_NUMBER_ID, &wamid, &a.from, &a.name, &a.text, now))
+            (a.server, notifications::text(&a.phone_number_id, &wamid, &a.from, &a.name, &a.text, now, a.context.as_deref()))
         }
     };
     post(&server, &notification, app_secret).await

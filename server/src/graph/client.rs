@@ -1,7 +1,10 @@
-//! The Graph API client: `POST {base}/{phone-number-id}/messages`.
+//! The Graph API client: `POST {base}/{phone-number-id}/messages`, with the
+//! sending number's own access token when it has one, else the
+//! environment's.
 
 use super::{MessageSender, SendFailure};
 use crate::config::GraphSettings;
+use crate::store::SendingNumber;
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -10,22 +13,35 @@ use std::time::Duration;
 pub struct GraphClient {
     http: reqwest::Client,
     settings: GraphSettings,
+    /// Whether numbers' own tokens are used. The built-in simulator knows
+    /// only its own token, so with it every number sends with that one.
+    own_tokens: bool,
 }
 
 impl GraphClient {
     pub fn new(settings: GraphSettings) -> Self {
+        Self::with_tokens(settings, true)
+    }
+
+    /// A client for the simulator: every number sends with its token.
+    pub fn simulated(settings: GraphSettings) -> Self {
+        Self::with_tokens(settings, false)
+    }
+
+    fn with_tokens(settings: GraphSettings, own_tokens: bool) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()
             .expect("a TLS-capable HTTP client");
-        Self { http, settings }
+        Self { http, settings, own_tokens }
     }
 }
 
 #[async_trait]
 impl MessageSender for GraphClient {
-    async fn send_template(&self, to: &str, template: &str, language: &str) -> Result<String, SendFailure> {
-        let url = format!("{}/{}/messages", self.settings.base_url, self.settings.phone_number_id);
+    async fn send_template(&self, from: &SendingNumber, to: &str, template: &str, language: &str) -> Result<String, SendFailure> {
+        let url = format!("{}/{}/messages", self.settings.base_url, from.phone_number_id);
+        let token = from.access_token.as_ref().filter(|_| self.own_tokens).unwrap_or(&self.settings.access_token);
         let body = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -36,7 +52,7 @@ impl MessageSender for GraphClient {
         let response = self
             .http
             .post(url)
-            .bearer_auth(self.settings.access_token.expose_secret())
+            .bearer_auth(token.expose_secret())
             .json(&body)
             .send()
             .await?;

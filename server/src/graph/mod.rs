@@ -9,6 +9,8 @@ pub mod simulator;
 
 pub use client::GraphClient;
 
+use crate::config::WhatsAppSettings;
+use crate::store::{SendingNumber, Store};
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,19 @@ pub enum SendFailure {
 
 #[async_trait]
 pub trait MessageSender: Send + Sync + 'static {
-    /// Sends template `template` in `language` to `to`; returns the `wamid`.
-    async fn send_template(&self, to: &str, template: &str, language: &str) -> Result<String, SendFailure>;
+    /// Sends template `template` in `language` from `from` to `to`; returns
+    /// the `wamid`.
+    async fn send_template(&self, from: &SendingNumber, to: &str, template: &str, language: &str) -> Result<String, SendFailure>;
+}
+
+/// Records the environment's number as the default tenant's, so inbound
+/// webhooks on it are routed like any tenant's number. With the simulator
+/// and no number configured, the simulator's number is the default.
+pub async fn sync_environment_number(store: &dyn Store, settings: &WhatsAppSettings) {
+    let number = settings.phone_number_id.clone().or_else(|| settings.graph.is_none().then(|| simulator::PHONE_NUMBER_ID.to_owned()));
+    let display = settings.display_number.clone().or_else(|| number.clone()).unwrap_or_default();
+    let entry = number.as_deref().map(|n| (n, display.as_str()));
+    if let Err(err) = store.sync_environment_number(settings.tenant, entry, chrono::Utc::now()).await {
+        tracing::warn!(tenant = %settings.tenant, error = %err, "could not record the environment's WhatsApp number (does WHATSAPP_TENANT_ID exist?)");
+    }
 }

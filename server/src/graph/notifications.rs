@@ -77,21 +77,19 @@ pub fn status(
     envelope(phone_number_id, json!({ "statuses": [item] }))
 }
 
-/// A text message from a customer.
-pub fn text(phone_number_id: &str, wamid: &str, from: &str, name: &str, body: &str, at: DateTime<Utc>) -> Value {
-    envelope(
-        phone_number_id,
-        json!({
-            "contacts": [{ "profile": { "name": name }, "wa_id": from }],
-            "messages": [{
-                "from": from,
-                "id": wamid,
-                "timestamp": at.timestamp().to_string(),
-                "type": "text",
-                "text": { "body": body },
-            }],
-        }),
-    )
+/// A text message from a customer; `context` is the message it replies to.
+pub fn text(phone_number_id: &str, wamid: &str, from: &str, name: &str, body: &str, at: DateTime<Utc>, context: Option<&str>) -> Value {
+    let mut message = json!({
+        "from": from,
+        "id": wamid,
+        "timestamp": at.timestamp().to_string(),
+        "type": "text",
+        "text": { "body": body },
+    });
+    if let Some(id) = context {
+        message["context"] = json!({ "from": phone_number_id, "id": id });
+    }
+    envelope(phone_number_id, json!({ "contacts": [{ "profile": { "name": name }, "wa_id": from }], "messages": [message] }))
 }
 
 /// A fresh `wamid`, shaped like Meta's.
@@ -116,9 +114,9 @@ mod tests {
         assert_eq!(errors[0].code, 131047);
         assert_eq!(phone_number_id.as_deref(), Some("106540352242922"));
 
-        let n = text("1", "wamid.B", "15551234567", "Ada", "Hello", at);
+        let n = text("1", "wamid.B", "15551234567", "Ada", "Hello", at, Some("wamid.A"));
         let events = parse(n.to_string().as_bytes()).unwrap();
-        assert!(matches!(&events[0], WaEvent::Message { profile_name: Some(name), .. } if name == "Ada"));
+        assert!(matches!(&events[0], WaEvent::Message { profile_name: Some(name), context_id: Some(c), .. } if name == "Ada" && c == "wamid.A"));
         assert!(new_wamid().starts_with("wamid."));
     }
 }

@@ -34,7 +34,8 @@ use std::time::Duration;
 
 pub const MOUNT: &str = "/sim/graph";
 const VERSION: &str = "v21.0";
-/// The simulated business phone number's id.
+/// The default tenant's business number when the simulator runs; it
+/// accepts any other number's id too.
 pub const PHONE_NUMBER_ID: &str = "100000000000001";
 
 pub struct GraphSimulator {
@@ -61,11 +62,7 @@ impl GraphSimulator {
 
     /// What the real client needs to talk to this simulator.
     pub fn client_settings(&self, server_base: &str) -> GraphSettings {
-        GraphSettings {
-            base_url: format!("{server_base}{MOUNT}/{VERSION}"),
-            access_token: self.access_token.clone(),
-            phone_number_id: PHONE_NUMBER_ID.into(),
-        }
+        GraphSettings { base_url: format!("{server_base}{MOUNT}/{VERSION}"), access_token: self.access_token.clone() }
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -90,14 +87,14 @@ impl GraphSimulator {
         }
     }
 
-    /// Reports `wamid`'s statuses, one webhook per step.
-    async fn play(self: Arc<Self>, wamid: String, to: String) {
+    /// Reports `wamid`'s statuses on `phone`, one webhook per step.
+    async fn play(self: Arc<Self>, phone: String, wamid: String, to: String) {
         let start = Utc::now();
         for (status, error, logical) in script(&to) {
             let jitter = rand::thread_rng().gen_range(0.7..1.3);
             tokio::time::sleep(self.step.mul_f64(jitter)).await;
             let at = start + Span::seconds(logical as i64 + 1);
-            self.post(&notifications::status(PHONE_NUMBER_ID, &wamid, &to, status, at, error)).await;
+            self.post(&notifications::status(&phone, &wamid, &to, status, at, error)).await;
         }
     }
 }
@@ -148,7 +145,8 @@ async fn send(
     if bearer != Some(sim.access_token.expose_secret()) {
         return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token - Cannot parse access token");
     }
-    if phone != PHONE_NUMBER_ID {
+    // Any business number is simulated; Meta's ids are digits.
+    if phone.is_empty() || !phone.bytes().all(|b| b.is_ascii_digit()) {
         return graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported post request. Object does not exist.");
     }
     if req.messaging_product.as_deref() != Some("whatsapp") {
@@ -163,7 +161,7 @@ async fn send(
     }
     let wamid = notifications::new_wamid();
     if sim.auto {
-        tokio::spawn(sim.clone().play(wamid.clone(), to.clone()));
+        tokio::spawn(sim.clone().play(phone, wamid.clone(), to.clone()));
     }
     Json(json!({
         "messaging_product": "whatsapp",

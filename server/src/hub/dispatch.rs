@@ -51,6 +51,11 @@ fn dispatch(hub: &Hub, event: Event) {
             hub.send_tenant(tenant, |_| vec![refresh.clone()]);
             return;
         }
+        Event::Revoked { revocation } => {
+            let closed = hub.revoke(&revocation);
+            tracing::info!(closed, "closed sockets whose credentials were revoked");
+            return;
+        }
         Event::Entity { tenant, room, event, data } => {
             (Channel::Room(tenant, room), frame(&TenantServerMessage::EntityUpdate { event, room, data }))
         }

@@ -27,6 +27,9 @@ struct State {
     /// The hub's heartbeat has come round since the task last looked.
     ping: bool,
     closed: bool,
+    /// The credentials the socket was let in with are gone: it closes at
+    /// once, whatever is queued.
+    revoked: bool,
     waiting: Option<Waker>,
 }
 
@@ -54,6 +57,8 @@ pub enum Delivery {
     Frame(Frame),
     /// Ping the peer (and drop it if it has been silent too long).
     Ping,
+    /// Close the socket: what let it in was revoked or expired.
+    Revoked,
 }
 
 /// Why a frame was not queued.
@@ -92,6 +97,15 @@ impl Sender {
         state.frames.push_back(frame);
         state.wake();
         Ok(())
+    }
+
+    /// Ends the socket at once: its queued frames are dropped and its task
+    /// is told why.
+    pub fn revoke(self) {
+        let mut state = self.0.lock().expect("mailbox lock");
+        state.revoked = true;
+        state.frames = VecDeque::new();
+        // Dropping `self` then closes the mailbox.
     }
 
     /// A handle that can ask for a ping without holding the mailbox open.
@@ -148,6 +162,9 @@ impl Receiver {
 }
 
 fn take(state: &mut State) -> Result<Delivery, Empty> {
+    if std::mem::take(&mut state.revoked) {
+        return Ok(Delivery::Revoked);
+    }
     if let Some(frame) = state.frames.pop_front() {
         return Ok(Delivery::Frame(frame));
     }
@@ -217,6 +234,15 @@ mod tests {
         assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("a"))));
         assert_eq!(rx.try_recv(), Ok(Delivery::Ping));
         assert_eq!(rx.try_recv(), Err(Empty::Waiting));
+    }
+
+    #[test]
+    fn a_revoked_mailbox_says_so_first_and_then_closes() {
+        let (tx, mut rx) = mailbox();
+        tx.try_send(Frame::from("a")).unwrap();
+        tx.revoke();
+        assert_eq!(rx.try_recv(), Ok(Delivery::Revoked));
+        assert_eq!(rx.try_recv(), Err(Empty::Closed));
     }
 
     #[test]

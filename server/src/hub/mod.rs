@@ -9,14 +9,16 @@
 //! than allowed to grow memory, and its page reconnects and resynchronises.
 
 mod dispatch;
+mod grants;
 mod mailbox;
 
 pub use dispatch::run as run_dispatch;
+pub use grants::{Grant, Revocation};
 pub use mailbox::{Delivery, Receiver as Mailbox};
 
 use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
 use axum::extract::ws::Utf8Bytes;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,7 +40,7 @@ pub enum Channel {
     Room(TenantId, Room),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SocketId(u64);
 
 /// Cheap to clone: all clones share one index.
@@ -58,16 +60,25 @@ struct Index {
     sockets: HashMap<SocketId, Socket>,
     channels: HashMap<Channel, Vec<SocketId>>,
     links: HashMap<ConnectionId, SessionId>,
+    /// Sockets whose credentials run out, by when (Unix seconds).
+    expiring: BTreeSet<(i64, SocketId)>,
 }
 
 struct Socket {
     queue: mailbox::Sender,
     channels: Vec<Channel>,
+    /// What let it in (none for a connect page's socket).
+    grants: Vec<Grant>,
 }
 
 impl Index {
-    fn remove(&mut self, id: SocketId) {
-        let Some(socket) = self.sockets.remove(&id) else { return };
+    fn remove(&mut self, id: SocketId) -> Option<mailbox::Sender> {
+        let socket = self.sockets.remove(&id)?;
+        for grant in &socket.grants {
+            if let Grant::Until(at) = grant {
+                self.expiring.remove(&(*at, id));
+            }
+        }
         for channel in socket.channels {
             if let Some(ids) = self.channels.get_mut(&channel) {
                 ids.retain(|s| *s != id);
@@ -79,6 +90,7 @@ impl Index {
                 }
             }
         }
+        Some(socket.queue)
     }
 }
 
@@ -102,6 +114,20 @@ impl Registration {
         socket.channels.push(channel.clone());
         index.channels.entry(channel).or_insert_with(|| Vec::with_capacity(1)).push(self.id);
     }
+
+    /// Records a credential this socket holds its channels by; revoking it
+    /// (or, for [`Grant::Until`], reaching that time) closes the socket.
+    pub fn grant(&self, grant: Grant) {
+        let mut index = self.hub.inner.lock().expect("hub lock");
+        let Some(socket) = index.sockets.get_mut(&self.id) else { return };
+        if socket.grants.contains(&grant) {
+            return;
+        }
+        socket.grants.push(grant.clone());
+        if let Grant::Until(at) = grant {
+            index.expiring.insert((at, self.id));
+        }
+    }
 }
 
 impl Drop for Registration {
@@ -117,7 +143,7 @@ impl Hub {
         let mut index = self.inner.lock().expect("hub lock");
         index.next_id += 1;
         let id = SocketId(index.next_id);
-        index.sockets.insert(id, Socket { queue, channels: Vec::new() });
+        index.sockets.insert(id, Socket { queue, channels: Vec::new(), grants: Vec::new() });
         drop(index);
         (Registration { hub: self.clone(), id }, rx)
     }
@@ -185,6 +211,49 @@ impl Hub {
         sent
     }
 
+    /// Closes every socket that holds a credential `revocation` covers;
+    /// returns how many.
+    pub fn revoke(&self, revocation: &Revocation) -> usize {
+        let mut index = self.inner.lock().expect("hub lock");
+        let ids: Vec<SocketId> =
+            index.sockets.iter().filter(|(_, s)| s.grants.iter().any(|g| revocation.covers(g))).map(|(id, _)| *id).collect();
+        for id in &ids {
+            if let Some(queue) = index.remove(*id) {
+                queue.revoke();
+            }
+        }
+        ids.len()
+    }
+
+    /// Closes the sockets whose credentials ran out by `now` (Unix seconds).
+    pub fn expire(&self, now: i64) -> usize {
+        let mut index = self.inner.lock().expect("hub lock");
+        let mut closed = 0;
+        while let Some(&(at, id)) = index.expiring.first() {
+            if at > now {
+                break;
+            }
+            index.expiring.pop_first();
+            if let Some(queue) = index.remove(id) {
+                queue.revoke();
+                closed += 1;
+            }
+        }
+        closed
+    }
+
+    /// Closes expired sockets every `every`.
+    pub async fn run_expiry(self, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let closed = self.expire(chrono::Utc::now().timestamp());
+            if closed > 0 {
+                tracing::info!(closed, "closed sockets whose credentials expired");
+            }
+        }
+    }
+
     /// Asks every socket to ping its peer, every `every`: one timer for the
     /// whole hub rather than one per idle socket.
     pub async fn run_heartbeat(self, every: Duration) {
@@ -211,6 +280,7 @@ impl Hub {
         index.sockets.clear();
         index.channels.clear();
         index.links.clear();
+        index.expiring.clear();
     }
 
     /// Closes every socket because the server is stopping.

@@ -67,3 +67,39 @@ fn links_connections_to_watched_sessions() {
     drop(reg);
     assert_eq!(hub.session_of(&c), None);
 }
+
+#[test]
+fn revoking_a_credential_closes_only_the_sockets_it_opened() {
+    let hub = Hub::default();
+    let (member, mut member_rx) = hub.register();
+    member.grant(Grant::Member(TenantId(1), 7));
+    member.grant(Grant::Session("h1".into()));
+    member.subscribe(Channel::TenantUser(TenantId(1), 7));
+    let (keyed, mut keyed_rx) = hub.register();
+    keyed.grant(Grant::ApiKey(3));
+    keyed.subscribe(Channel::Tenant(TenantId(1)));
+
+    assert_eq!(hub.revoke(&Revocation::Member { tenant: TenantId(2), user: 7 }), 0, "another tenant's membership");
+    assert_eq!(hub.revoke(&Revocation::Session { token_hash: "h1".into() }), 1);
+    assert_eq!(member_rx.try_recv(), Ok(Delivery::Revoked));
+    assert_eq!(member_rx.try_recv(), Err(mailbox::Empty::Closed));
+    assert_eq!(keyed_rx.try_recv(), Err(mailbox::Empty::Waiting));
+    assert_eq!(hub.revoke(&Revocation::ApiKey { key: 3 }), 1);
+    assert_eq!(keyed_rx.try_recv(), Ok(Delivery::Revoked));
+    assert_eq!(hub.socket_count(), 0);
+}
+
+#[test]
+fn sockets_close_when_their_credentials_run_out() {
+    let hub = Hub::default();
+    let (soon, mut soon_rx) = hub.register();
+    soon.grant(Grant::Until(100));
+    let (later, mut later_rx) = hub.register();
+    later.grant(Grant::Until(200));
+    assert_eq!(hub.expire(99), 0);
+    assert_eq!(hub.expire(100), 1);
+    assert_eq!(soon_rx.try_recv(), Ok(Delivery::Revoked));
+    assert_eq!(later_rx.try_recv(), Err(mailbox::Empty::Waiting));
+    drop(later);
+    assert_eq!(hub.expire(300), 0, "a socket that ended is no longer tracked");
+}

@@ -11,13 +11,14 @@ use crate::store::{NewDelivery, Recorded};
 use app::protocol::ConnectionId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 
 pub const PROVIDER: &str = "confirmd";
 
@@ -32,31 +33,37 @@ pub async fn health() -> Json<Value> {
 
 pub async fn receive(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    intake(&state, &headers, body, None).await
+    intake(&state, peer, &headers, body, None).await
 }
 
 /// ACA-Py posts each record to `{webhook_url}/topic/{topic}/`.
 pub async fn receive_topic(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(topic): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    intake(&state, &headers, body, Some(&topic)).await
+    intake(&state, peer, &headers, body, Some(&topic)).await
 }
 
 async fn intake(
     state: &AppState,
+    peer: SocketAddr,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     topic_hint: Option<&str>,
 ) -> Result<Response, ApiError> {
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     if !secret_matches(key, &state.settings.webhook_secret) {
-        tracing::warn!(provider = PROVIDER, "webhook refused: wrong or missing X-API-Key");
+        let source = state.client_ip(peer, headers);
+        if state.limits.refusals.webhook_refused(source, PROVIDER) {
+            tracing::warn!(provider = PROVIDER, %source, "webhook refused: wrong or missing X-API-Key (not logged again for a minute)");
+        }
         return Err(ApiError::Unauthorized);
     }
     let body = raw_body(body, state.settings.max_body_bytes)?;

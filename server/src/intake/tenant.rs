@@ -12,7 +12,7 @@ use crate::store::{Activity, SigningSecret};
 use app::protocol::{ActivityKind, CollegeId, TenantEndpoint, TenantId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
@@ -20,6 +20,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use standardwebhooks::{Webhook, WebhookError};
+use std::net::{IpAddr, SocketAddr};
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -81,21 +82,42 @@ async fn log(state: &AppState, tenant: TenantId, kind: ActivityKind, detail: Str
     }
 }
 
-/// Checks a tenant webhook: JSON with a known `tenantId` (404 if unknown),
-/// webhooks and the endpoint enabled (403), a valid signature (401). Every
-/// outcome past the tenant lookup is logged in the tenant's activity log.
+/// A verified tenant webhook.
+pub struct Verified {
+    pub tenant: TenantId,
+    pub payload: Value,
+    pub scheme: Scheme,
+}
+
+/// Checks a tenant webhook: JSON with a known `tenantId` (404 if unknown), a
+/// valid signature (401), then webhooks and the endpoint enabled (403; told
+/// only to a sender that holds the secret). Unsigned refusals are logged in
+/// the tenant's activity log at most once a minute per source, so a flood
+/// of them costs no writes.
 pub async fn authenticate(
     state: &AppState,
+    source: IpAddr,
     headers: &HeaderMap,
     body: &[u8],
     endpoint: Option<TenantEndpoint>,
-) -> Result<(TenantId, Value), ApiError> {
+) -> Result<Verified, ApiError> {
     let payload: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
     let tenant = tenant_of(&payload).ok_or(ApiError::BadRequest("tenantId is required".into()))?;
     if state.store.tenant_name(tenant).await?.is_none() {
         return Err(ApiError::NotFound("unknown tenant"));
     }
     let what = endpoint.map_or("ping", |e| e.path().trim_start_matches("/api/webhooks/"));
+    let secrets = state.store.signing_secrets(tenant, Utc::now()).await?;
+    let scheme = match verify_signature(headers, body, &secrets) {
+        Ok(scheme) => scheme,
+        Err(err) => {
+            if state.limits.refusals.webhook_refused(source, "tenant") {
+                tracing::warn!(%tenant, %source, error = %err, "tenant webhook refused (further refusals from this source are not logged for a minute)");
+                log(state, tenant, ActivityKind::WebhookRejected, format!("{what} from {source}: {err}")).await;
+            }
+            return Err(ApiError::Unauthorized);
+        }
+    };
     let settings = state.store.webhook_settings(tenant).await?;
     let refusal = if !settings.enabled {
         Some(ApiError::Forbidden("webhooks are disabled for this tenant"))
@@ -105,29 +127,27 @@ pub async fn authenticate(
         None
     };
     if let Some(refusal) = refusal {
+        // The sender holds the tenant's secret: its refusals are the
+        // tenant's to see, each one.
         log(state, tenant, ActivityKind::WebhookRejected, format!("{what}: {refusal}")).await;
         return Err(refusal);
     }
-    let secrets = state.store.signing_secrets(tenant, Utc::now()).await?;
-    if let Err(err) = verify_signature(headers, body, &secrets) {
-        log(state, tenant, ActivityKind::WebhookRejected, format!("{what}: {err}")).await;
-        tracing::warn!(%tenant, error = %err, "tenant webhook refused");
-        return Err(ApiError::Unauthorized);
-    }
     log(state, tenant, ActivityKind::WebhookReceived, format!("{what}: signature verified")).await;
-    Ok((tenant, payload))
+    Ok(Verified { tenant, payload, scheme })
 }
 
 /// `POST /api/webhooks/ping`: a signed no-op, so a sender (and the settings
 /// page's test) can check its signing before sending real events.
 pub async fn ping(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = super::raw_body(body, state.settings.max_body_bytes)?;
-    let (tenant, _) = authenticate(&state, &headers, &body, None).await?;
-    Ok(Json(json!({ "success": true, "message": "Signature verified", "tenantId": tenant })))
+    let source = state.client_ip(peer, &headers);
+    let verified = authenticate(&state, source, &headers, &body, None).await?;
+    Ok(Json(json!({ "success": true, "message": "Signature verified", "tenantId": verified.tenant })))
 }
 
 #[cfg(test)]

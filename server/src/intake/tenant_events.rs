@@ -2,9 +2,10 @@
 //! `POST /api/webhooks/events` (seed 002's enhanced payloads): verified with
 //! the tenant's secret, stored once, applied, answered with seed 004's shape.
 
-use super::tenant::authenticate;
-use super::tenant_payload::{self, TenantEvent};
+use super::tenant::{authenticate, Scheme, Verified};
+use super::tenant_payload::{self, NotificationPayload, TenantEvent};
 use super::{delivery_key, raw_body};
+use crate::accounts;
 use crate::error::ApiError;
 use crate::process::lanes::Lane;
 use crate::process::{tenant as apply, Processor};
@@ -12,11 +13,12 @@ use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 
 pub const PROVIDER: &str = "tenant";
 
@@ -27,6 +29,7 @@ pub async fn health() -> Json<Value> {
 
 pub async fn receive(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(kind): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -35,10 +38,21 @@ pub async fn receive(
         return Err(ApiError::NotFound("no such webhook endpoint"));
     }
     let body = raw_body(body, state.settings.max_body_bytes)?;
-    let (tenant, payload) = authenticate(&state, &headers, &body, tenant_payload::endpoint_of(&kind)).await?;
+    let source = state.client_ip(peer, &headers);
+    let Verified { tenant, payload, scheme } = authenticate(&state, source, &headers, &body, tenant_payload::endpoint_of(&kind)).await?;
     let event = tenant_payload::parse(&kind, tenant, payload).map_err(ApiError::BadRequest)?;
-    // Standard Webhooks senders name each message; otherwise the bytes do.
-    let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).map(|id| format!("{tenant}:{id}"));
+    if let TenantEvent::Notification { notification: NotificationPayload { user_id: Some(user), .. }, .. } = &event {
+        if !accounts::is_member(state.store.as_ref(), tenant, *user).await? {
+            return Err(ApiError::BadRequest("invalid notification: `userId` is not a member of this tenant".into()));
+        }
+    }
+    // A Standard Webhooks `webhook-id` is signed, so it names the message;
+    // seed 004's scheme signs the body only, so the body's hash does (an
+    // unsigned header could make a replay look new).
+    let id = match scheme {
+        Scheme::StandardWebhooks => headers.get("webhook-id").and_then(|v| v.to_str().ok()).map(|id| format!("{tenant}:{id}")),
+        Scheme::HexHmac => None,
+    };
     let delivery = NewDelivery {
         provider: PROVIDER,
         delivery_key: delivery_key(id.as_deref(), &body),

@@ -1,7 +1,7 @@
 //! The tenant webhook payloads of seeds 004 and 002, typed. A payload that
 //! does not fit is refused with serde's reason, which names the field.
 
-use app::protocol::{NotificationType, OrderStatus, PaymentStatus, Priority, TenantEndpoint, TenantId};
+use app::protocol::{check_link, NotificationType, OrderStatus, PaymentStatus, Priority, TenantEndpoint, TenantId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -63,6 +63,18 @@ pub struct NotificationPayload {
 }
 
 impl NotificationPayload {
+    /// Refuses an empty title and an `actionUrl` a page must not follow
+    /// (anything but an absolute http(s) URL or a path on this site).
+    pub fn check(&self) -> Result<(), String> {
+        if self.title.trim().is_empty() {
+            return Err("invalid notification: `title` is empty".into());
+        }
+        if let Some(url) = &self.action_url {
+            check_link(url).map_err(|e| format!("invalid notification: `actionUrl` {e}"))?;
+        }
+        Ok(())
+    }
+
     /// The notification to store for `tenant`.
     pub fn into_new(self, tenant: TenantId) -> crate::store::NewNotification {
         crate::store::NewNotification {
@@ -134,9 +146,7 @@ pub fn parse(kind: &str, tenant: TenantId, payload: Value) -> Result<TenantEvent
         }
         "notifications" => {
             let notification: NotificationPayload = serde_json::from_value(payload).map_err(|e| fail("notification", e))?;
-            if notification.title.trim().is_empty() {
-                return Err("invalid notification: `title` is empty".into());
-            }
+            notification.check()?;
             TenantEvent::Notification { tenant, notification }
         }
         _ => TenantEvent::Entity { tenant, entity: serde_json::from_value(payload).map_err(|e| fail("event", e))? },
@@ -172,5 +182,7 @@ mod tests {
         assert!(err.contains("orderNumber"), "{err}");
         let err = parse("notifications", TenantId(1), json!({"title": "t", "message": "m", "priority": "extreme"})).unwrap_err();
         assert!(err.contains("extreme"), "{err}");
+        let err = parse("notifications", TenantId(1), json!({"title": "t", "message": "m", "actionUrl": "javascript:alert(1)"})).unwrap_err();
+        assert!(err.contains("actionUrl"), "{err}");
     }
 }

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::store::{NewDelivery, Recorded};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::Sha256;
+use std::net::SocketAddr;
 
 pub const PROVIDER: &str = "whatsapp";
 
@@ -69,13 +70,17 @@ pub async fn verify(State(state): State<AppState>, Query(hs): Query<Handshake>) 
 /// then answer. Processing happens after the answer.
 pub async fn receive(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let body = raw_body(body, state.settings.max_body_bytes)?;
     let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if !signature_matches(signature, &body, &state.settings.whatsapp.app_secret) {
-        tracing::warn!(provider = PROVIDER, "webhook refused: bad or missing X-Hub-Signature-256");
+        let source = state.client_ip(peer, &headers);
+        if state.limits.refusals.webhook_refused(source, PROVIDER) {
+            tracing::warn!(provider = PROVIDER, %source, "webhook refused: bad or missing X-Hub-Signature-256 (not logged again for a minute)");
+        }
         return Err(ApiError::Unauthorized);
     }
     let events = whatsapp_payload::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;

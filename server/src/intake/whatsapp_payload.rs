@@ -31,6 +31,9 @@ pub enum WaEvent {
         text: Option<String>,
         timestamp: DateTime<Utc>,
         phone_number_id: Option<String>,
+        /// The message this one replies to (`context.id`), if any.
+        #[serde(default)]
+        context_id: Option<String>,
     },
     /// A system-level error (`value.errors`), not tied to one message.
     SystemError { phone_number_id: Option<String>, errors: Vec<SendError> },
@@ -122,6 +125,12 @@ struct Message {
     #[serde(rename = "type")]
     message_type: String,
     text: Option<Text>,
+    context: Option<Context>,
+}
+
+#[derive(Deserialize)]
+struct Context {
+    id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +219,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<WaEvent>, PayloadError> {
                 message_type: m.message_type,
                 text: m.text.map(|t| t.body),
                 phone_number_id: phone_number_id.clone(),
+                context_id: m.context.and_then(|c| c.id),
             });
         }
         if !value.errors.is_empty() {

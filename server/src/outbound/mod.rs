@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 
 /// Deliveries attempted per pass.
 const BATCH: i64 = 50;
-/// How much of an endpoint's answer the attempt log keeps.
+/// How much of an endpoint's answer is read at most.
+const MAX_ANSWER: usize = 64 * 1024;
+/// How much of it the attempt log keeps.
 const EXCERPT: usize = 500;
 
 /// Queues `payload` as an `event_type` event for the tenant's endpoints.
@@ -42,9 +44,17 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, allow_internal: bool) -> Self {
+        Self::resolving_with(store, bus, allow_internal, Arc::new(guard::SystemLookup))
+    }
+
+    /// A dispatcher whose host names are resolved by `lookup` (tests).
+    pub fn resolving_with(store: Arc<dyn Store>, bus: Arc<dyn Bus>, allow_internal: bool, lookup: Arc<dyn guard::Lookup>) -> Self {
         let http = reqwest::Client::builder()
             // A redirect could lead anywhere, past the address check.
             .redirect(reqwest::redirect::Policy::none())
+            // Names resolve once, through the guard, and the client
+            // connects to the very addresses it checked.
+            .dns_resolver(Arc::new(guard::GuardedResolver { lookup, allow_internal }))
             .user_agent(concat!("Tidings-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("an HTTP client");
@@ -102,7 +112,6 @@ impl Dispatcher {
     /// Sends one delivery; the answer's status, `Retry-After` and excerpt.
     async fn send(&self, d: &DueDelivery, now: DateTime<Utc>, timeout: Duration) -> Result<(u16, Option<String>, String), String> {
         let url = guard::check_url(&d.url, self.allow_internal).map_err(|e| e.to_string())?;
-        guard::check_resolved(&url, self.allow_internal).await.map_err(|e| e.to_string())?;
         let body = json!({
             "type": d.event_type.name(),
             "timestamp": d.message_at,
@@ -122,13 +131,45 @@ impl Dispatcher {
             .body(body)
             .send()
             .await
-            .map_err(|e| if e.is_timeout() { "timed out".to_owned() } else { e.to_string() })?;
+            .map_err(describe)?;
         let code = response.status().as_u16();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let text: String = response.text().await.unwrap_or_default().chars().take(EXCERPT).collect();
-        Ok((code, retry_after, text))
+        let answer = read_at_most(response, MAX_ANSWER).await;
+        Ok((code, retry_after, String::from_utf8_lossy(&answer).chars().take(EXCERPT).collect()))
     }
 
+}
+
+/// A failed send in words, with the guard's refusal (found in the error's
+/// sources) rather than the client's generic "error sending request".
+fn describe(err: reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        if let Some(refused) = inner.downcast_ref::<guard::UrlRefused>() {
+            return refused.to_string();
+        }
+        source = inner.source();
+    }
+    err.to_string()
+}
+
+/// At most `limit` bytes of the answer's body: an endpoint cannot make the
+/// dispatcher read (or the log keep) more.
+async fn read_at_most(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]),
+            _ => break,
+        }
+    }
+    body
+}
+
+impl Dispatcher {
     /// Tracks how long an endpoint has been failing; disables it when it is
     /// gone (410) or has failed for [`schedule::DISABLE_AFTER`], and tells
     /// its tenant.

@@ -25,7 +25,7 @@ pub async fn apply(p: &Processor, event: &ConnectionEvent) -> anyhow::Result<Out
     };
     let session_id = session.view.session_id.clone();
     if verdict == Verdict::Matched(MatchRule::LegacyGuess) {
-        tracing::warn!(%session_id, connection_id = ?event.connection_id, "legacy mode: guessed the session by recency");
+        tracing::warn!(connection_id = ?event.connection_id, "legacy mode: guessed the session by recency");
     }
     for _ in 0..CAS_ATTEMPTS {
         let Some(change) = matching::plan(&session, event, &verdict, Utc::now()) else {
@@ -33,7 +33,8 @@ pub async fn apply(p: &Processor, event: &ConnectionEvent) -> anyhow::Result<Out
             return Ok(Outcome { status: DeliveryStatus::Processed, session: Some(session_id) });
         };
         if p.store.apply_status(&change).await? {
-            tracing::info!(%session_id, from = %change.from, to = %change.to, "session updated");
+            tracing::info!(from = %change.from, to = %change.to, "session updated");
+            tracing::debug!(%session_id, "session updated");
             if change.to != change.from {
                 let outbound = p.connect_tenant.map(|tenant| {
                     let event = serde_json::json!({

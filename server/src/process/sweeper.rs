@@ -20,7 +20,7 @@ pub async fn run(store: Arc<dyn Store>, bus: Arc<dyn Bus>, every: Duration) {
             }
         };
         for session in abandoned {
-            tracing::info!(session_id = %session.session_id, "session expired unscanned");
+            tracing::debug!(session_id = %session.session_id, "session expired unscanned");
             let event = Event::SessionStatus {
                 session_id: session.session_id,
                 status: session.status,

@@ -26,6 +26,7 @@ pub struct NewUser<'a> {
 pub struct AuthSession {
     pub user_id: i64,
     pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Something to append to the activity log.
@@ -47,6 +48,8 @@ pub trait AccountStore: Send + Sync {
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
     /// Adds `user` to `tenant`, or changes their role there.
     async fn set_membership(&self, user: i64, tenant: TenantId, role: Role) -> StoreResult<()>;
+    /// Takes `user` out of `tenant`; `false` if they were not in it.
+    async fn remove_membership(&self, user: i64, tenant: TenantId) -> StoreResult<bool>;
     async fn memberships(&self, user: i64) -> StoreResult<Vec<TenantMembership>>;
     async fn members(&self, tenant: TenantId) -> StoreResult<Vec<MemberView>>;
 
@@ -63,8 +66,8 @@ pub trait AccountStore: Send + Sync {
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()>;
 
     async fn create_api_key(&self, tenant: TenantId, name: &str, prefix: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<ApiKeyView>;
-    /// The tenant of an unrevoked key with this hash.
-    async fn api_key_tenant(&self, key_hash: &str) -> StoreResult<Option<TenantId>>;
+    /// The tenant and id of an unrevoked key with this hash.
+    async fn api_key(&self, key_hash: &str) -> StoreResult<Option<(TenantId, i64)>>;
     async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKeyView>>;
     /// `false` if the tenant has no such unrevoked key.
     async fn revoke_api_key(&self, tenant: TenantId, id: i64, at: DateTime<Utc>) -> StoreResult<bool>;

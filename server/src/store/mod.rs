@@ -5,30 +5,36 @@
 
 mod accounts;
 mod deliveries;
+mod invitations;
 mod outbound;
+mod retention;
 mod sessions;
 mod sqlite;
 mod tenant_data;
 mod tenant_webhooks;
 mod whatsapp;
+mod whatsapp_numbers;
 
 pub use accounts::*;
 pub use deliveries::*;
+pub use invitations::*;
 pub use outbound::*;
+pub use retention::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
 pub use tenant_data::*;
 pub use tenant_webhooks::*;
 pub use whatsapp::*;
+pub use whatsapp_numbers::*;
 
 use std::sync::Arc;
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + OutboundStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + AccountStore + TenantWebhookStore + TenantDataStore + OutboundStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

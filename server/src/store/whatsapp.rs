@@ -1,7 +1,7 @@
 //! WhatsApp messages: outgoing ones with their delivery status, and replies.
 
 use super::StoreResult;
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError};
+use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -12,6 +12,8 @@ pub struct NewOutgoing {
     pub to: String,
     pub template: Option<String>,
     pub wamid: String,
+    /// The business number it went out from, when known.
+    pub phone_number_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -26,6 +28,11 @@ pub struct MessageChange {
     pub reported: MessageStatus,
     pub at: DateTime<Utc>,
     pub error: Option<SendError>,
+    /// The number Meta reported it on; kept if the message had none.
+    pub phone_number_id: Option<String>,
+    /// When this report was applied: the message counts as confirmed by
+    /// Meta from then on.
+    pub confirmed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug)]
@@ -42,17 +49,24 @@ pub struct NewIncoming {
 #[async_trait]
 pub trait WhatsAppStore: Send + Sync {
     /// Registers an outgoing message; a known `wamid` returns the stored one
-    /// and `false`.
+    /// (which may be another tenant's: the caller checks) and `false`.
     async fn insert_outgoing(&self, message: &NewOutgoing) -> StoreResult<(OutgoingMessage, bool)>;
     async fn outgoing_by_wamid(&self, wamid: &str) -> StoreResult<Option<OutgoingMessage>>;
     /// A college's newest outgoing messages, newest first.
     async fn list_outgoing(&self, college: &CollegeId, limit: i64) -> StoreResult<Vec<OutgoingMessage>>;
     /// Applies `change` if the message is still at `change.from`.
     async fn apply_message_change(&self, change: &MessageChange) -> StoreResult<bool>;
-    /// The college that last wrote to `number`: replies belong to it.
-    async fn college_for_contact(&self, number: &str) -> StoreResult<Option<CollegeId>>;
+    /// Of `candidates`, the one whose message to `contact` from
+    /// `phone_number_id` Meta confirmed last (a status applied to it).
+    async fn last_confirmed_college(
+        &self,
+        contact: &str,
+        phone_number_id: &str,
+        candidates: &[TenantId],
+    ) -> StoreResult<Option<CollegeId>>;
     /// Stores a reply; `None` if this `wamid` was stored before.
     async fn insert_incoming(&self, message: &NewIncoming) -> StoreResult<Option<IncomingMessage>>;
     /// A college's newest replies, newest first.
     async fn list_incoming(&self, college: &CollegeId, limit: i64) -> StoreResult<Vec<IncomingMessage>>;
+
 }

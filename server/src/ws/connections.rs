@@ -5,16 +5,18 @@
 //! `connected` with the current state, then a `status_update` per change.
 
 use super::pump::{self, close, text};
-use super::SocketContext;
 use crate::hub::Channel;
+use crate::limits::SocketSlot;
 use crate::state::AppState;
 use app::protocol::{ClientMessage, ServerMessage, SessionId};
 use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use std::future::Future;
+use std::net::SocketAddr;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,16 +24,26 @@ pub struct SocketQuery {
     session_id: Option<String>,
 }
 
-pub async fn upgrade(ws: WebSocketUpgrade, Query(query): Query<SocketQuery>, State(state): State<AppState>) -> Response {
-    let context = SocketContext::from(&state);
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), context))
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<SocketQuery>,
+    State(state): State<AppState>,
+) -> Response {
+    let slot = match super::take_slot(&state, peer, &headers) {
+        Ok(slot) => slot,
+        Err(refused) => return refused,
+    };
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), state, slot))
 }
 
 /// Not an `async fn`: an async fn keeps each argument twice in its future
 /// (once as passed, once as its local), and the socket is the largest thing
 /// an idle socket's task holds. An `async move` block keeps one copy.
-fn serve(mut socket: WebSocket, session_id: Option<String>, state: SocketContext) -> impl Future<Output = ()> + Send {
+fn serve(mut socket: WebSocket, session_id: Option<String>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
     async move {
+        let _slot = slot;
         let Some(session_id) = session_id.map(SessionId::new) else {
             return close(&mut socket, close_code::POLICY, "Session ID required").await;
         };
@@ -61,7 +73,7 @@ fn serve(mut socket: WebSocket, session_id: Option<String>, state: SocketContext
 /// The `connected` message with the session's current state, or why the
 /// socket must close. Its own function, so that nothing read for it stays in
 /// the socket's memory while the socket lives.
-async fn hello(state: &SocketContext, session_id: &SessionId) -> Result<Message, (u16, &'static str)> {
+async fn hello(state: &AppState, session_id: &SessionId) -> Result<Message, (u16, &'static str)> {
     let session = match state.store.session(session_id).await {
         Ok(Some(session)) => session,
         Ok(None) => return Err((close_code::POLICY, "Unknown session")),

@@ -1,4 +1,10 @@
 //! WebSocket endpoints, on one shared loop ([`pump`]).
+//!
+//! Every upgrade takes a slot under the socket caps (global and per client
+//! address) before it is accepted. A session cookie counts only when the
+//! upgrade comes from this site's own origin, so another site cannot open a
+//! socket as a signed-in staff member. What let a socket in is recorded in
+//! the hub as grants, and revoking one closes the socket.
 
 pub mod connections;
 mod pump;
@@ -7,59 +13,91 @@ pub mod whatsapp;
 
 pub use pump::PING_EVERY;
 
-use crate::auth::{AuthKit, Staff};
-use crate::hub::Hub;
+use crate::auth::Staff;
+use crate::hub::{Channel, Grant, Registration};
+use crate::limits::{SlotRefused, SocketSlot};
 use crate::state::AppState;
-use crate::store::{Activity, Store};
-use app::protocol::{ActivityKind, TenantId};
+use app::protocol::TenantId;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
-use std::sync::Arc;
+use std::net::SocketAddr;
 
-/// What a socket's task keeps of the app: the three handles it uses rather
-/// than the whole [`AppState`], because every idle socket's task carries a
-/// copy (or two) of whatever its closure captures.
-#[derive(Clone)]
-struct SocketContext {
-    hub: Hub,
-    store: Arc<dyn Store>,
-    auth: Arc<AuthKit>,
+/// Refused subscriptions a socket may make before it is closed.
+const MAX_REFUSALS: u8 = 5;
+
+/// A slot under the socket caps for a new socket from `peer`, or the answer
+/// that refuses it.
+fn take_slot(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<SocketSlot, Response> {
+    state.limits.sockets.acquire(state.client_ip(peer, headers)).map_err(|refused| {
+        let status = match refused {
+            SlotRefused::Full => StatusCode::SERVICE_UNAVAILABLE,
+            SlotRefused::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
+        };
+        tracing::debug!(%refused, "socket refused");
+        (status, axum::Json(serde_json::json!({ "success": false, "error": refused.to_string() }))).into_response()
+    })
 }
 
-impl From<&AppState> for SocketContext {
-    fn from(state: &AppState) -> Self {
-        Self { hub: state.hub.clone(), store: state.store.clone(), auth: state.auth.clone() }
-    }
+/// Whether the upgrade comes from a page of this site (or from no browser
+/// at all, which sends no `Origin`).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
 }
 
 /// Upgrades a socket whose page may be signed in: the staff member from the
-/// session cookie (if any) and the socket's handles go to `serve`.
+/// session cookie (if any, and if sent from this site) goes to `serve`.
 async fn upgrade_for_staff<Fut>(
     ws: WebSocketUpgrade,
+    peer: SocketAddr,
     headers: &HeaderMap,
     state: &AppState,
-    serve: fn(WebSocket, Option<Staff>, SocketContext) -> Fut,
+    serve: fn(WebSocket, Option<Staff>, AppState, SocketSlot) -> Fut,
 ) -> Response
 where
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let staff = match Staff::from_cookie(headers, state).await {
-        Ok(staff) => staff,
-        Err(err) => return err.into_response(),
+    let slot = match take_slot(state, peer, headers) {
+        Ok(slot) => slot,
+        Err(refused) => return refused,
     };
-    let context = SocketContext::from(state);
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, context))
+    let staff = if same_origin(headers) {
+        match Staff::from_cookie(headers, state).await {
+            Ok(staff) => staff,
+            Err(err) => return err.into_response(),
+        }
+    } else {
+        tracing::debug!("cross-origin socket: the session cookie is ignored");
+        None
+    };
+    let state = state.clone();
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, state, slot))
 }
 
-/// Records a refused subscription in the tenant's activity log, off the
-/// socket's path (the foreign key drops it if the tenant does not exist).
-fn log_refusal(state: &SocketContext, staff: Option<&Staff>, tenant: TenantId, detail: String) {
-    let store = state.store.clone();
-    let actor = staff.map(|s| s.email.clone());
-    tokio::spawn(async move {
-        let activity = Activity { tenant: Some(tenant), actor: actor.as_deref(), kind: ActivityKind::SubscriptionRefused, detail };
-        let _ = store.log_activity(&activity, chrono::Utc::now()).await;
-    });
+/// What holds a channel a staff member's cookie opened in `tenant`: the
+/// membership and the sign-in. Removing the member, logging out, or the
+/// sign-in's end closes the socket.
+fn sign_in_grants(staff: &Staff, tenant: TenantId) -> Vec<Grant> {
+    vec![Grant::Member(tenant, staff.user_id), Grant::Session(staff.token_hash.clone()), Grant::Until(staff.expires_at.timestamp())]
+}
+
+/// Subscribes the socket to `channel`, held by `grants`.
+fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>) {
+    for grant in grants {
+        registration.grant(grant);
+    }
+    registration.subscribe(channel);
+}
+
+/// Counts a refused subscription: logged per tenant in aggregate, and the
+/// socket is closed once it has made [`MAX_REFUSALS`].
+fn refused(state: &AppState, refusals: &mut u8, tenant: Option<TenantId>) -> bool {
+    if let Some(tenant) = tenant {
+        state.limits.refusals.socket_refused(tenant);
+    }
+    *refusals = refusals.saturating_add(1);
+    *refusals >= MAX_REFUSALS
 }

@@ -4,8 +4,10 @@
 //! The hub's heartbeat asks every socket to ping its peer each
 //! [`PING_EVERY`]; a peer silent for [`DEAD_AFTER`] is dropped (browsers
 //! answer pings on their own). When the hub closes
-//! the socket's queue, the socket is closed with "going away" at shutdown or
-//! "try again" when it fell behind, and its page reconnects and resyncs.
+//! the socket's queue, the socket is closed with "going away" at shutdown,
+//! "policy" when its credentials were revoked, or "try again" when it fell
+//! behind; its page reconnects and resyncs. A client sending more than a
+//! page ever does is closed too.
 
 use crate::hub::{Delivery, Hub, Mailbox};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -18,6 +20,10 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Clients only ever send small control messages.
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
+/// Messages a client may send in a burst, and per second after it: a page
+/// sends a few joins and a ping now and then.
+const BURST: f32 = 20.0;
+const PER_SECOND: f32 = 10.0;
 
 /// Socket buffers sized for what a page does: small control messages in,
 /// small JSON updates out. The library's defaults (128 KiB each way) would
@@ -39,19 +45,48 @@ pub fn text(message: &impl Serialize) -> Message {
     Message::Text(Utf8Bytes::from(serde_json::to_string(message).expect("messages serialise")))
 }
 
+/// A close frame, for a message handler that ends the socket.
+pub fn close_frame(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
+}
+
 /// Sends a close frame; the socket ends when its owner drops it.
 pub async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+    let _ = socket.send(close_frame(code, reason)).await;
+}
+
+/// A token bucket of the messages a client may still send.
+struct Budget {
+    tokens: f32,
+    at: Instant,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Self { tokens: BURST, at: Instant::now() }
+    }
+
+    fn spend(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f32() * PER_SECOND).min(BURST);
+        self.at = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
 }
 
 /// Runs `socket` until either side ends it. `on_text` answers each text
-/// message the client sends.
+/// message the client sends; answering with a close frame ends the socket.
 ///
 /// The socket and its mailbox are borrowed, not moved: a future that takes
 /// a value by move keeps its own copy of it, and every idle socket would pay
 /// for each copy in its task's memory.
 pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on_text: impl FnMut(&str) -> Message) {
     let mut last_heard = Instant::now();
+    let mut budget = Budget::new();
     loop {
         tokio::select! {
             delivery = queue.recv() => match delivery {
@@ -71,13 +106,20 @@ pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on
                 }
                 // Boxed: rare, and an inline close would enlarge every
                 // socket's task.
+                Some(Delivery::Revoked) => return Box::pin(close(socket, close_code::POLICY, "Credentials revoked or expired")).await,
                 None if hub.is_closing() => return Box::pin(close(socket, close_code::AWAY, "Server restarting")).await,
                 None => return Box::pin(close(socket, close_code::AGAIN, "Too slow; reconnect")).await,
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(body))) => {
                     last_heard = Instant::now();
-                    if socket.send(on_text(body.as_str())).await.is_err() {
+                    if !budget.spend() {
+                        tracing::debug!("closing a socket that sends too much");
+                        return Box::pin(close(socket, close_code::POLICY, "Too many messages")).await;
+                    }
+                    let reply = on_text(body.as_str());
+                    let closing = matches!(reply, Message::Close(_));
+                    if socket.send(reply).await.is_err() || closing {
                         return;
                     }
                 }

@@ -4,64 +4,83 @@
 //! `{"type":"join-tenant","tenantId":K}` is authorised by the session
 //! cookie sent on the upgrade (the staff member then also gets their own
 //! notifications) or by a channel token for `tenant:K`. `{"type":"join",
-//! "room":"tickets"}` then adds a helpdesk room of that tenant.
+//! "room":"tickets"}` then adds a helpdesk room of that tenant. A refused
+//! join gets a typed error that says nothing about the tenant; a few
+//! refusals close the socket.
 
-use super::pump::{self, text};
-use super::SocketContext;
-use crate::auth::{channel_token, Staff};
-use crate::hub::{Channel, Registration};
+use super::pump::{self, close_frame, text};
+use crate::auth::channel_token::{self, TokenChannel};
+use crate::auth::Staff;
+use crate::hub::{Channel, Grant, Registration};
+use crate::limits::SocketSlot;
 use crate::state::AppState;
 use app::protocol::{TenantClientMessage, TenantId, TenantServerMessage};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 use std::future::Future;
+use std::net::SocketAddr;
 
-pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
-    super::upgrade_for_staff(ws, &headers, &state, serve).await
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+) -> Response {
+    super::upgrade_for_staff(ws, peer, &headers, &state, serve).await
+}
+
+/// What a socket has joined, and how often it was refused.
+#[derive(Default)]
+struct Joined {
+    tenant: Option<TenantId>,
+    refusals: u8,
 }
 
 /// An `async move` block rather than an `async fn`, which would keep the
 /// socket twice in every idle socket's task (see `connections::serve`).
-fn serve(mut socket: WebSocket, staff: Option<Staff>, state: SocketContext) -> impl Future<Output = ()> + Send {
+fn serve(mut socket: WebSocket, staff: Option<Staff>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
     async move {
+        let _slot = slot;
         let (registration, mut queue) = state.hub.register();
-        let mut joined: Option<TenantId> = None;
+        let mut joined = Joined::default();
         pump::pump(&mut socket, &mut queue, &state.hub, |body| handle(&state, staff.as_ref(), &registration, &mut joined, body)).await;
     }
 }
 
-/// The channel a join gives, or why not.
-fn channel_for(state: &SocketContext, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<Channel, String> {
+/// The channel a join gives, and what holds it; or why not.
+fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<(Channel, Vec<Grant>), String> {
     if let Some(staff) = staff.filter(|s| s.role_in(tenant).is_some()) {
-        return Ok(Channel::TenantUser(tenant, staff.user_id));
+        return Ok((Channel::TenantUser(tenant, staff.user_id), super::sign_in_grants(staff, tenant)));
     }
-    let token = token.ok_or_else(|| format!("not allowed to join tenant {tenant}: sign in or send a channel token"))?;
+    let token = token.ok_or_else(|| "not allowed to join this tenant: sign in or send a channel token".to_owned())?;
     let claims = channel_token::verify(token, &state.auth.channel_key, Utc::now()).map_err(|e| format!("channel token refused: {e}"))?;
-    if claims.channel == format!("tenant:{tenant}") {
-        Ok(Channel::Tenant(tenant))
+    if claims.channel == TokenChannel::Tenant(tenant) {
+        Ok((Channel::Tenant(tenant), claims.grants().to_vec()))
     } else {
-        Err(format!("the token is not for tenant {tenant}"))
+        Err("the token is not for this tenant".into())
     }
 }
 
-fn handle(state: &SocketContext, staff: Option<&Staff>, registration: &Registration, joined: &mut Option<TenantId>, body: &str) -> Message {
+fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, joined: &mut Joined, body: &str) -> Message {
     let reply = match serde_json::from_str::<TenantClientMessage>(body) {
         Ok(TenantClientMessage::JoinTenant { tenant_id, token }) => match channel_for(state, staff, tenant_id, token.as_deref()) {
-            Ok(channel) => {
-                registration.subscribe(channel);
-                *joined = Some(tenant_id);
+            Ok((channel, grants)) => {
+                super::subscribe(registration, channel, grants);
+                joined.tenant = Some(tenant_id);
                 TenantServerMessage::Joined { tenant_id, room: None }
             }
             Err(message) => {
-                tracing::warn!(tenant = %tenant_id, %message, "tenant subscription refused");
-                super::log_refusal(state, staff, tenant_id, format!("socket refused for tenant {tenant_id}: {message}"));
+                tracing::debug!(tenant = %tenant_id, %message, "tenant subscription refused");
+                if super::refused(state, &mut joined.refusals, Some(tenant_id)) {
+                    return close_frame(close_code::POLICY, "Too many refused subscriptions");
+                }
                 TenantServerMessage::Error { message }
             }
         },
-        Ok(TenantClientMessage::Join { room }) => match *joined {
+        Ok(TenantClientMessage::Join { room }) => match joined.tenant {
             Some(tenant) => {
                 registration.subscribe(Channel::Room(tenant, room));
                 TenantServerMessage::Joined { tenant_id: tenant, room: Some(room) }

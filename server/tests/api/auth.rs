@@ -191,7 +191,8 @@ async fn the_activity_log_records_who_did_what() {
         let log: Value = app.as_admin(Method::GET, "/api/tenants/1/activity").send().await.unwrap().json().await.unwrap();
         log["data"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
     };
-    // The refusal is logged off the socket's path: wait for it.
+    // Refusals are counted off the socket's path and logged in aggregate:
+    // wait for the count.
     let log = tokio::time::timeout(PATIENCE, async {
         loop {
             let log = kinds().await;

@@ -20,7 +20,11 @@ pub const SECRET: &str = "test-webhook-secret";
 pub const APP_SECRET: &str = "test-app-secret";
 pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// What invited staff choose as their password in tests.
+pub const STAFF_PASSWORD: &str = "staff-password-1";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
+/// The first tenant's WhatsApp business number (the fixtures' number).
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
 /// Upper bound on waiting for something that should happen; not a delay.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -39,7 +43,14 @@ pub struct TestApp {
     /// The outbound queue, driven by the tests with their own clock when
     /// `OUTBOUND_POLL_MS=0`.
     pub dispatcher: tidings::outbound::Dispatcher,
+    /// The same, resolving host names with [`TEST_DNS`] instead of the
+    /// system's resolver.
+    pub dispatcher_with_test_dns: tidings::outbound::Dispatcher,
 }
+
+/// The names [`TestApp::dispatcher_with_test_dns`] knows: one that resolves
+/// to loopback (as a rebinding attacker's would).
+pub const TEST_DNS: [(&str, &str); 1] = [("rebind.test", "127.0.0.1")];
 
 /// Starts a server with a fresh database and the given extra settings.
 pub async fn spawn_app(extra: &[(&str, &str)]) -> TestApp {
@@ -58,6 +69,12 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         ("WHATSAPP_SIMULATOR_AUTO".into(), "false".into()),
         ("TIDINGS_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
         ("TIDINGS_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        // The first tenant's business number, as the fixtures report it.
+        ("WHATSAPP_PHONE_NUMBER_ID".into(), PHONE_NUMBER_ID.into()),
+        // Tests start many sessions from one address.
+        ("SESSIONS_PER_MINUTE_PER_IP".into(), "100000".into()),
+        // Refusal counts reach the activity log while a test waits.
+        ("HOUSEKEEPING_INTERVAL_SECS".into(), "0.1".into()),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -70,12 +87,15 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         .build();
     let app = Application::build(settings, options).await.expect("app builds");
     let dispatcher = app.dispatcher();
+    let answers = TEST_DNS.iter().map(|(name, ip)| (name.to_string(), vec![ip.parse().unwrap()])).collect();
+    let dispatcher_with_test_dns = app.dispatcher_resolving_with(std::sync::Arc::new(tidings::outbound::guard::StaticLookup(answers)));
     let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    let mut app = TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None, dispatcher };
+    let mut app =
+        TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None, dispatcher, dispatcher_with_test_dns };
     app.admin = Some(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("the first admin signs in"));
     app
 }
@@ -133,17 +153,33 @@ impl TestApp {
             .header("x-csrf-token", &session.csrf)
     }
 
-    /// Adds a new staff member to `tenant` as the first admin would, signs
-    /// them in with their first password, and returns (session, user id).
+    /// Invites a new staff member to `tenant` as the first admin would; they
+    /// open the link, choose a password and are signed in. Returns
+    /// (session, user id).
     pub async fn add_staff(&self, tenant: i64, email: &str, role: &str) -> (Session, i64) {
-        let added = json_of(
+        let token = self.invite(tenant, email, role).await;
+        let accepted = self
+            .http
+            .post(self.url(&format!("/api/invitations/{token}/accept")))
+            .json(&serde_json::json!({"password": STAFF_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status(), 200, "the invitation is accepted");
+        let session = self.sign_in(&email.to_lowercase(), STAFF_PASSWORD).await.expect("the new staff member signs in");
+        let me = json_of(self.as_user(&session, reqwest::Method::GET, "/api/auth/me")).await;
+        (session, me["data"]["userId"].as_i64().unwrap())
+    }
+
+    /// Invites `email` to `tenant` as the first admin; the link's token.
+    pub async fn invite(&self, tenant: i64, email: &str, role: &str) -> String {
+        let invited = json_of(
             self.as_admin(reqwest::Method::POST, &format!("/api/tenants/{tenant}/members"))
                 .json(&serde_json::json!({"email": email, "role": role})),
         )
         .await;
-        let password = added["data"]["initialPassword"].as_str().expect("a first password, shown once");
-        let session = self.sign_in(&email.to_lowercase(), password).await.expect("the new staff member signs in");
-        (session, added["data"]["member"]["userId"].as_i64().unwrap())
+        let url = invited["data"]["url"].as_str().expect("an invitation link, shown once");
+        url.strip_prefix("/invite?token=").expect("a link to the invitation page").to_owned()
     }
 
     /// A request as the first admin.
@@ -263,5 +299,15 @@ pub async fn next_status(socket: &mut Socket) -> (app::protocol::ConnectionStatu
             (status, their_label, connection_id.map(|c| c.to_string()))
         }
         other => panic!("expected a status update, got {other:?}"),
+    }
+}
+
+impl TestApp {
+    /// A socket at `path` opened by the browser signed in as `session`.
+    pub async fn socket_at_with_cookie(&self, path: &str, session: &Session) -> Socket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("{}{path}", self.base.replacen("http", "ws", 1)).into_client_request().unwrap();
+        request.headers_mut().insert("cookie", session.cookie.parse().unwrap());
+        tokio_tungstenite::connect_async(request).await.expect("socket opens").0
     }
 }

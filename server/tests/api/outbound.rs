@@ -31,6 +31,10 @@ async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
             "/fail" => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             "/busy" => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "7")], "slow down").into_response(),
             "/gone" => StatusCode::GONE.into_response(),
+            "/endless" => {
+                let chunks = futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(vec![b'x'; 8192]));
+                (StatusCode::OK, axum::body::Body::from_stream(chunks)).into_response()
+            }
             "/slow" => {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 StatusCode::OK.into_response()
@@ -220,4 +224,46 @@ async fn a_wallet_connecting_reaches_the_connect_tenant_s_endpoint() {
         statuses.push(body["data"]["status"].as_str().unwrap().to_owned());
     }
     assert_eq!(statuses, vec!["request", "response", "active"]);
+}
+
+#[tokio::test]
+async fn a_name_that_resolves_to_loopback_is_refused_at_connect_time() {
+    let app = spawn_app(&[("OUTBOUND_POLL_MS", "0")]).await;
+    let (base, mut received) = receiver().await;
+    let port = base.rsplit(':').next().unwrap();
+    // A public-looking name passes when saved; its address is what counts.
+    let (id, _) = endpoint(&app, &format!("http://rebind.test:{port}/hook"), json!([])).await;
+    test_event(&app, id).await;
+    assert_eq!(app.dispatcher_with_test_dns.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 1);
+    let entry = &log(&app, id).await[0];
+    let error = entry["lastAttempt"]["error"].as_str().unwrap();
+    assert!(error.contains("127.0.0.1 is an internal address"), "{error}");
+    assert!(received.try_recv().is_err(), "nothing reached the loopback server");
+}
+
+#[tokio::test]
+async fn the_client_connects_to_the_address_its_resolver_checked() {
+    let app = spawn_app(&SETTINGS).await;
+    let (base, mut received) = receiver().await;
+    let port = base.rsplit(':').next().unwrap();
+    let (id, _) = endpoint(&app, &format!("http://rebind.test:{port}/pinned"), json!([])).await;
+    test_event(&app, id).await;
+    // With internal addresses allowed (development), the name reaches the
+    // address the resolver answered: the one it checked, not another lookup.
+    app.dispatcher_with_test_dns.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    assert_eq!(received.recv().await.unwrap().path, "/pinned");
+    assert_eq!(log(&app, id).await[0]["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn an_endless_answer_is_read_only_so_far() {
+    let app = spawn_app(&SETTINGS).await;
+    let (base, _received) = receiver().await;
+    app.as_admin(Method::PATCH, "/api/webhooks/settings").json(&json!({"webhookTimeoutMs": 5000})).send().await.unwrap();
+    let (id, _) = endpoint(&app, &format!("{base}/endless"), json!([])).await;
+    test_event(&app, id).await;
+    app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    let entry = &log(&app, id).await[0];
+    assert_eq!(entry["status"], "succeeded", "{entry}");
+    assert_eq!(entry["lastAttempt"]["response"].as_str().unwrap().len(), 500);
 }

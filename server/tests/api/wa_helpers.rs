@@ -63,7 +63,7 @@ impl TestApp {
     pub async fn report(&self, wamid: &str, status: &str, at_secs: i64) {
         let at = chrono::DateTime::from_timestamp(at_secs, 0).unwrap();
         let error = (status == "failed").then(|| notifications::known_error(131047)).flatten();
-        let n = notifications::status("106540352242922", wamid, "15551234567", status, at, error);
+        let n = notifications::status(PHONE_NUMBER_ID, wamid, "15551234567", status, at, error);
         assert_eq!(self.post_whatsapp(&n).await.status(), 200, "{status}");
     }
 

@@ -178,7 +178,7 @@ async fn a_reply_joins_the_conversation_of_the_college_that_wrote() {
     app.register_message(&one, "wamid.OUT").await;
     next_update(&mut socket).await;
     let at = chrono::DateTime::from_timestamp(1_700_000_005, 0).unwrap();
-    let reply = tidings::graph::notifications::text("1", "wamid.IN", "15551234567", "Sheena", "Thanks!", at);
+    let reply = tidings::graph::notifications::text(PHONE_NUMBER_ID, "wamid.IN", "15551234567", "Sheena", "Thanks!", at, None);
     assert_eq!(app.post_whatsapp(&reply).await.status(), 200);
     match next_wa(&mut socket).await {
         WaServerMessage::IncomingMessage { message } => {

@@ -4,7 +4,7 @@
 
 use super::use_tenant_live;
 use crate::client::{self, LinkState};
-use crate::protocol::Notification;
+use crate::protocol::{safe_link, Notification};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -72,8 +72,10 @@ fn Item(n: Notification) -> impl IntoView {
     };
     let open = move |_| {
         change(Some(true), None);
-        if let (Some(url), Some(window)) = (action.clone(), web_sys::window()) {
-            let _ = window.location().set_href(&url);
+        // Links were checked when stored; a page still follows only an
+        // http(s) URL or a path on this site, whatever the server sends.
+        if let (Some(url), Some(window)) = (safe_link(action.as_deref()), web_sys::window()) {
+            let _ = window.location().set_href(url);
         }
     };
     let time = n.created_at.with_timezone(&chrono::Local).format("%H:%M").to_string();

@@ -1,11 +1,12 @@
-//! `/settings`: a tenant's staff and API keys, for its admins, and new
-//! tenants. Secrets (a new key, a new account's first password) are shown
-//! once.
+//! `/settings`: a tenant's staff, API keys and WhatsApp numbers, for its
+//! admins, and new tenants. Secrets (a new key, an invitation link) are
+//! shown once.
 
 mod keys;
 mod outbound;
 mod staff;
 mod webhooks;
+mod whatsapp_numbers;
 
 pub use webhooks::WebhookSettingsPage;
 
@@ -40,6 +41,7 @@ fn SettingsBoard() -> impl IntoView {
             <p><a href=format!("/settings/webhooks?tenant={}", tenant.tenant_id)>"Inbound webhooks →"</a></p>
             <staff::Staff tenant=tenant.tenant_id/>
             <keys::ApiKeys tenant=tenant.tenant_id/>
+            <whatsapp_numbers::WhatsAppNumbers tenant=tenant.tenant_id/>
             <NewTenant/>
         }
         .into_any(),

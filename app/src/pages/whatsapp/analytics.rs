@@ -90,6 +90,7 @@ mod tests {
             read_at: read_after.map(|s| at + Duration::seconds(s)),
             failed_at: None,
             error: None,
+            phone_number_id: None,
         }
     }
 

@@ -107,6 +107,16 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    async fn remove_membership(&self, user: i64, tenant: TenantId) -> StoreResult<bool> {
+        let mut write = self.write().await?;
+        let done = sqlx::query("DELETE FROM memberships WHERE user_id = ? AND tenant_id = ?")
+            .bind(user)
+            .bind(tenant)
+            .execute(&mut *write.conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn memberships(&self, user: i64) -> StoreResult<Vec<TenantMembership>> {
         let rows: Vec<MembershipRow> = sqlx::query_as(
             "SELECT m.tenant_id, t.name, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id \
@@ -150,7 +160,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn auth_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AuthSession>> {
-        sqlx::query_as("SELECT user_id, csrf_token FROM auth_sessions WHERE token_hash = ? AND expires_at > ?")
+        sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM auth_sessions WHERE token_hash = ? AND expires_at > ?")
             .bind(token_hash)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -179,13 +189,11 @@ impl AccountStore for SqliteStore {
         Ok(row.into())
     }
 
-    async fn api_key_tenant(&self, key_hash: &str) -> StoreResult<Option<TenantId>> {
-        let row: Option<(TenantId,)> =
-            sqlx::query_as("SELECT tenant_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
-                .bind(key_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(t,)| t))
+    async fn api_key(&self, key_hash: &str) -> StoreResult<Option<(TenantId, i64)>> {
+        sqlx::query_as("SELECT tenant_id, id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKeyView>> {

@@ -4,12 +4,15 @@
 
 mod accounts;
 mod deliveries;
+mod invitations;
 mod notifications;
 mod orders;
 mod outbound;
+mod retention;
 mod sessions;
 mod tenant_webhooks;
 mod whatsapp;
+mod whatsapp_numbers;
 mod writer;
 
 use sqlx::pool::PoolConnection;

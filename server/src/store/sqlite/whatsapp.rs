@@ -2,12 +2,12 @@
 
 use super::SqliteStore;
 use crate::store::*;
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError};
+use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 const OUTGOING_COLUMNS: &str = "id, college_id, to_number, template, wamid, status, created_at, sent_at, \
-     delivered_at, read_at, failed_at, error_code, error_title, error_message, error_details";
+     delivered_at, read_at, failed_at, error_code, error_title, error_message, error_details, phone_number_id";
 const INCOMING_COLUMNS: &str = "id, college_id, from_number, profile_name, wamid, kind, text, received_at";
 
 #[derive(sqlx::FromRow)]
@@ -27,6 +27,7 @@ struct OutgoingRow {
     error_title: Option<String>,
     error_message: Option<String>,
     error_details: Option<String>,
+    phone_number_id: Option<String>,
 }
 
 impl From<OutgoingRow> for OutgoingMessage {
@@ -50,6 +51,7 @@ impl From<OutgoingRow> for OutgoingMessage {
             read_at: r.read_at,
             failed_at: r.failed_at,
             error,
+            phone_number_id: r.phone_number_id,
         }
     }
 }
@@ -97,13 +99,14 @@ impl WhatsAppStore for SqliteStore {
     async fn insert_outgoing(&self, m: &NewOutgoing) -> StoreResult<(OutgoingMessage, bool)> {
         let mut write = self.write().await?;
         let inserted = sqlx::query(
-            "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, status, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING",
+            "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, phone_number_id, status, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING",
         )
         .bind(&m.college_id)
         .bind(&m.to)
         .bind(&m.template)
         .bind(&m.wamid)
+        .bind(&m.phone_number_id)
         .bind(MessageStatus::Pending)
         .bind(m.created_at)
         .bind(m.created_at)
@@ -132,8 +135,8 @@ impl WhatsAppStore for SqliteStore {
         // The column name comes from a closed set above, never from input.
         let fill = time_column(c.reported).map(|col| format!(", {col} = COALESCE({col}, ?)")).unwrap_or_default();
         let sql = format!(
-            "UPDATE whatsapp_messages SET status = ?, updated_at = ?{fill}, \
-             error_code = COALESCE(error_code, ?), error_title = COALESCE(error_title, ?), \
+            "UPDATE whatsapp_messages SET status = ?, updated_at = ?{fill}, confirmed_at = ?, \
+             phone_number_id = COALESCE(phone_number_id, ?), error_code = COALESCE(error_code, ?), error_title = COALESCE(error_title, ?), \
              error_message = COALESCE(error_message, ?), error_details = COALESCE(error_details, ?) \
              WHERE wamid = ? AND status = ?"
         );
@@ -141,6 +144,7 @@ impl WhatsAppStore for SqliteStore {
         if !fill.is_empty() {
             query = query.bind(c.at);
         }
+        query = query.bind(c.confirmed_at).bind(&c.phone_number_id);
         let error = c.error.as_ref();
         let result = query
             .bind(error.map(|e| e.code))
@@ -154,13 +158,21 @@ impl WhatsAppStore for SqliteStore {
         Ok(result.rows_affected() == 1)
     }
 
-    async fn college_for_contact(&self, number: &str) -> StoreResult<Option<CollegeId>> {
-        let row: Option<(CollegeId,)> =
-            sqlx::query_as("SELECT college_id FROM whatsapp_messages WHERE to_number = ? ORDER BY id DESC LIMIT 1")
-                .bind(number)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(c,)| c))
+    async fn last_confirmed_college(
+        &self,
+        contact: &str,
+        phone_number_id: &str,
+        candidates: &[TenantId],
+    ) -> StoreResult<Option<CollegeId>> {
+        let rows: Vec<(CollegeId,)> = sqlx::query_as(
+            "SELECT college_id FROM whatsapp_messages WHERE to_number = ? AND phone_number_id = ? \
+             AND confirmed_at IS NOT NULL ORDER BY confirmed_at DESC, id DESC LIMIT 50",
+        )
+        .bind(contact)
+        .bind(phone_number_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(c,)| c).find(|c| c.tenant().is_some_and(|t| candidates.contains(&t))))
     }
 
     async fn insert_incoming(&self, m: &NewIncoming) -> StoreResult<Option<IncomingMessage>> {

@@ -1,0 +1,39 @@
+//! What let a socket in, so it can be shut out again: logging out, revoking
+//! an API key, removing a member or a channel token running out closes the
+//! sockets that credential opened, within seconds.
+
+use app::protocol::TenantId;
+use serde::{Deserialize, Serialize};
+
+/// A credential a socket holds its channels by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// A staff member's sign-in (by the hash of its cookie token).
+    Session(String),
+    /// Membership of a tenant, for a user.
+    Member(TenantId, i64),
+    /// A channel token minted with this API key (by its id).
+    ApiKey(i64),
+    /// Valid until this Unix second (a channel token's or a sign-in's end).
+    Until(i64),
+}
+
+/// A credential withdrawn; every socket holding it is closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "revoked", rename_all = "snake_case")]
+pub enum Revocation {
+    Session { token_hash: String },
+    Member { tenant: TenantId, user: i64 },
+    ApiKey { key: i64 },
+}
+
+impl Revocation {
+    pub fn covers(&self, grant: &Grant) -> bool {
+        match (self, grant) {
+            (Revocation::Session { token_hash }, Grant::Session(held)) => token_hash == held,
+            (Revocation::Member { tenant, user }, Grant::Member(t, u)) => tenant == t && user == u,
+            (Revocation::ApiKey { key }, Grant::ApiKey(held)) => key == held,
+            _ => false,
+        }
+    }
+}
