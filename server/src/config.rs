@@ -111,6 +111,10 @@ pub struct Settings {
     /// (`SESSIONS_PER_MINUTE_PER_IP`).
     pub sessions_per_minute: u32,
     pub retention: Retention,
+    /// This node's name, the same across restarts (`NODE_ID`; by default
+    /// one generated into the data directory). Processes sharing a
+    /// database need different names.
+    pub node_id: String,
 }
 
 /// How long what piles up is kept before the housekeeping task purges it.
@@ -229,7 +233,9 @@ impl Settings {
             Some(key) => key.into(),
             None => local_secret(&data_dir, "secret-key")?,
         };
+        let node_id = node_id(&data_dir, first(lookup, &["NODE_ID"]))?;
         Ok(Self {
+            node_id,
             data_dir,
             database_url,
             webhook_secret,
@@ -272,6 +278,31 @@ impl Settings {
             },
         })
     }
+}
+
+/// The node's name: given, or made on first start and kept in the data
+/// directory. Letters, digits and dashes only (it prefixes lease owners).
+fn node_id(data_dir: &Path, given: Option<String>) -> anyhow::Result<String> {
+    let id = match given {
+        Some(id) => id,
+        None => {
+            let path = data_dir.join("node-id");
+            match std::fs::read_to_string(&path) {
+                Ok(existing) => existing.trim().to_owned(),
+                Err(_) => {
+                    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+                    let id = format!("node-{}", crate::random_token(6));
+                    write_private(&path, &id).with_context(|| format!("writing {}", path.display()))?;
+                    id
+                }
+            }
+        }
+    };
+    anyhow::ensure!(
+        !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+        "NODE_ID must be letters, digits and dashes"
+    );
+    Ok(id)
 }
 
 /// With a secret not configured, a random one is made on first start and

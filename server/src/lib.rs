@@ -3,14 +3,19 @@
 //!
 //! Data flows one way:
 //!
-//! 1. [`intake`] verifies a webhook's raw bytes, parses it, and stores the
-//!    delivery once ([`store`]) before answering 2xx;
-//! 2. [`process`] applies stored deliveries: [`matching`] finds the session
-//!    and the status step, the store applies it;
-//! 3. the change goes onto the [`bus`] (in-process by default);
-//! 4. the [`hub`] fans it out to the sockets of [`ws`] that show it;
-//! 5. the browser (the `app` crate) shows it, and resynchronises on every
+//! 1. [`intake`] verifies a webhook's raw bytes, parses it ([`events`]), and
+//!    stores the delivery once ([`store`]) before answering 2xx;
+//! 2. [`process`] applies each stored delivery as one unit of work: the
+//!    state change ([`matching`] finds a connect event's session), what it
+//!    causes, and the delivery's mark commit together, the changes for
+//!    pages in an outbox;
+//! 3. the outbox relay puts them on the [`bus`] (in-process by default);
+//! 4. the [`hub`] fans them out to the sockets of [`ws`] that show them;
+//! 5. the browser (the `app` crate) shows them, and resynchronises on every
 //!    reconnect.
+//!
+//! [`events`] is the vocabulary every stage shares; it depends on none of
+//! them, so the imports point one way.
 //!
 //! [`Application`] wires it all from [`config::Settings`]; `main.rs` only
 //! parses the command line.
@@ -22,6 +27,7 @@ pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod graph;
 pub mod housekeeping;
 pub mod hub;
@@ -69,12 +75,7 @@ pub fn random_token(bytes: usize) -> String {
 
 /// A random (version 4) UUID, as platforms use for record ids.
 pub fn random_uuid() -> String {
-    let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A bound, fully wired server that has not started serving yet.
@@ -82,7 +83,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     simulators: routes::Simulators,
-    wake_rx: process::lanes::Woken,
+    wake_rx: events::Woken,
+    relayed: process::relay::Relayed,
     /// Set when this start created the first admin.
     pub first_admin: Option<auth::bootstrap::Created>,
 }
@@ -90,13 +92,15 @@ pub struct Application {
 impl Application {
     /// The outbound dispatcher, for callers that drive it themselves.
     pub fn dispatcher(&self) -> outbound::Dispatcher {
-        outbound::Dispatcher::new(self.state.store.clone(), self.state.bus.clone(), self.state.settings.outbound_allow_internal)
+        let allow_internal = self.state.settings.outbound_allow_internal;
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), self.state.signer.clone(), allow_internal)
     }
 
     /// The same, resolving host names with `lookup` (tests control DNS).
     pub fn dispatcher_resolving_with(&self, lookup: Arc<dyn outbound::guard::Lookup>) -> outbound::Dispatcher {
         let allow_internal = self.state.settings.outbound_allow_internal;
-        outbound::Dispatcher::resolving_with(self.state.store.clone(), self.state.bus.clone(), allow_internal, lookup)
+        let signer = Arc::new(outbound::signer::Signer::new(allow_internal, lookup));
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), signer, allow_internal)
     }
 }
 
@@ -113,7 +117,11 @@ impl Application {
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
-        let (wake_tx, wake_rx) = process::lanes::channels();
+        let (wake_tx, wake_rx) = events::channels();
+        let (relay, relayed) = process::relay::channel();
+        // This run of this node: the owner of the leases it takes.
+        let node: Arc<str> = format!("{}/{}", settings.node_id, random_token(4)).into();
+        let signer = Arc::new(outbound::signer::Signer::new(settings.outbound_allow_internal, Arc::new(outbound::guard::SystemLookup)));
         let limits = limits::Limits::new(settings.max_sockets, settings.max_sockets_per_ip, settings.sessions_per_minute);
         let state = AppState::new(Shared {
             settings: Arc::new(settings),
@@ -124,12 +132,15 @@ impl Application {
             sender,
             auth,
             deliveries: wake_tx,
+            relay,
+            node,
+            signer,
             leptos_options,
             self_url: self_url(local),
             limits,
         });
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
-        Ok(Self { listener, state, simulators, wake_rx, first_admin })
+        Ok(Self { listener, state, simulators, wake_rx, relayed, first_admin })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -144,22 +155,27 @@ impl Application {
     /// reconnect elsewhere or later) and drains for at most
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, state, simulators, wake_rx, .. } = self;
+        let Self { listener, state, simulators, wake_rx, relayed, .. } = self;
         let processor = Processor {
             store: state.store.clone(),
-            bus: state.bus.clone(),
-            legacy_matching: state.settings.legacy_invitation.is_some(),
-            connect_tenant: Some(state.settings.connect_tenant),
+            relay: state.relay.clone(),
+            context: process::Context {
+                legacy_matching: state.settings.legacy_invitation.is_some(),
+                connect_tenant: Some(state.settings.connect_tenant),
+            },
+            node: state.node.clone(),
         };
         let background = [
             tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
             tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
             tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
             tokio::spawn(housekeeping::run(state.clone())),
+            tokio::spawn(process::relay::run(state.store.clone(), state.bus.clone(), relayed)),
             tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
-            tokio::spawn(process::sweeper::run(state.store.clone(), state.bus.clone(), state.settings.sweep_interval)),
+            tokio::spawn(process::sweeper::run(state.store.clone(), state.relay.clone(), state.settings.sweep_interval)),
         ];
-        let dispatcher = outbound::Dispatcher::new(state.store.clone(), state.bus.clone(), state.settings.outbound_allow_internal);
+        let dispatcher =
+            outbound::Dispatcher::new(state.store.clone(), state.relay.clone(), state.signer.clone(), state.settings.outbound_allow_internal);
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();
         let router = routes::router(state, simulators);

@@ -8,7 +8,8 @@ use crate::graph::MessageSender;
 use crate::hub::Hub;
 use crate::limits::{client_ip, Limits};
 use crate::platform::InvitationIssuer;
-use crate::process::lanes::Wake;
+use crate::events::Wake;
+use crate::process::relay::Relay;
 use crate::store::Store;
 use axum::extract::FromRef;
 use axum::http::HeaderMap;
@@ -46,6 +47,12 @@ pub struct Shared {
     pub auth: Arc<AuthKit>,
     /// Wakes the delivery worker as soon as a webhook is stored.
     pub deliveries: Wake,
+    /// Publishes what units of work committed.
+    pub relay: Relay,
+    /// This node, as the holder of the leases its intake takes.
+    pub node: Arc<str>,
+    /// Signs and sends everything posted to webhook receivers.
+    pub signer: Arc<crate::outbound::signer::Signer>,
     pub leptos_options: LeptosOptions,
     /// This server's own base URL, for calls it makes to itself.
     pub self_url: String,
@@ -53,6 +60,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// A lease on deliveries this node stores and then applies.
+    pub fn lease(&self) -> crate::store::Lease {
+        crate::process::lease(&self.node)
+    }
+
     /// The client's address (the peer, or what a trusted proxy reports).
     pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         client_ip(peer.ip(), headers, &self.settings.trusted_proxies)

@@ -1,15 +1,17 @@
-//! Seed 004's notifications API: list (filters, cursor paging), create,
-//! mark read or dismissed, mark all read. Scoped to the caller's tenant and,
-//! for staff, to what they may read: the tenant-wide notifications and
-//! their own. Each change reaches the tenant's pages with the unread count.
+//! Seed 004's notifications API: list (filters, cursor paging both ways),
+//! create, mark read or dismissed, mark all read. Scoped to the caller's
+//! tenant; staff read the tenant-wide notifications and their own, with
+//! read state of their own (one person's "mark all read" changes nobody
+//! else's view). Each change is one unit of work and reaches the pages
+//! that show it, with the unread count.
 
-use crate::auth::Principal;
-use crate::bus::{Event, NotificationChange};
+use crate::auth::{Principal, TenantScope};
 use crate::error::ApiError;
-use crate::intake::tenant_payload::NotificationPayload;
-use crate::process::{tenant::notify, Processor};
+use crate::events::tenant::NotificationPayload;
+use crate::events::{Audience, Change, NotificationChange};
+use crate::process::notify::notify;
 use crate::state::AppState;
-use crate::store::NotificationQuery;
+use crate::store::{self, NewNotification, NotificationQuery};
 use app::protocol::{Envelope, Notification, NotificationPage, TenantId};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -22,36 +24,37 @@ const MAX_LIMIT: i64 = 200;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
-    tenant_id: Option<String>,
     user_id: Option<i64>,
     limit: Option<i64>,
     include_read: Option<bool>,
     include_dismissed: Option<bool>,
-    /// The previous page's `nextCursor`.
+    /// The previous page's `nextCursor` (older ones, newest first).
     before: Option<i64>,
+    /// The newest id a page holds (newer ones, oldest first): a page that
+    /// was offline catches up with these, however many there are.
+    after: Option<i64>,
 }
 
-/// Whose notifications: staff always read as themselves; a back end may
-/// name a user.
+/// Whose view: staff always read as themselves; a back end may name a user.
 fn reader(principal: &Principal, asked: Option<i64>) -> Option<i64> {
     principal.user().or(asked)
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Envelope<NotificationPage>>, ApiError> {
-    let tenant = principal.select_tenant(q.tenant_id, &headers)?;
-    let user = reader(&principal, q.user_id);
+/// Whose view a change by `reader` is for.
+fn audience(reader: Option<i64>) -> Audience {
+    reader.map_or(Audience::Tenant, Audience::User)
+}
+
+pub async fn list(State(state): State<AppState>, scope: TenantScope, Query(q): Query<ListQuery>) -> Result<Json<Envelope<NotificationPage>>, ApiError> {
+    let user = reader(&scope.principal, q.user_id);
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let query = NotificationQuery {
-        tenant,
+        tenant: scope.tenant,
         user,
         include_read: q.include_read.unwrap_or(true),
         include_dismissed: q.include_dismissed.unwrap_or(false),
-        before: q.before,
+        before: q.before.filter(|_| q.after.is_none()),
+        after: q.after,
         limit: limit + 1,
     };
     let mut notifications = state.store.list_notifications(&query).await?;
@@ -59,8 +62,7 @@ pub async fn list(
         notifications.truncate(limit as usize);
         notifications.last().map(|n| n.id)
     });
-    let counts = state.store.unread_counts(tenant).await?;
-    let unread_count = user.map_or(counts.wide, |u| counts.for_user(u));
+    let unread_count = state.store.unread_count(scope.tenant, user).await?;
     Ok(Json(Envelope::ok(NotificationPage { notifications, next_cursor: next_cursor.flatten(), unread_count })))
 }
 
@@ -77,18 +79,23 @@ pub async fn create(
     Query(q): Query<CreateQuery>,
     Json(body): Json<serde_json::Value>,
 ) -> Result<Json<Envelope<Notification>>, ApiError> {
+    // Seed 004's clients name the tenant in the body.
     let named = q.tenant_id.or_else(|| body.get("tenantId").map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)));
     let tenant = principal.select_tenant(named, &headers)?;
     let n: NotificationPayload = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(format!("invalid notification: {e}")))?;
     n.check().map_err(ApiError::BadRequest)?;
-    if let Some(user) = n.user_id {
-        if !crate::accounts::is_member(state.store.as_ref(), tenant, user).await? {
-            return Err(ApiError::BadRequest("userId is not a member of this tenant".into()));
+    let new = NewNotification::from_payload(tenant, n, None);
+    let (created, outbox) = store::run(state.store.as_ref(), move |tx| {
+        if let Some(user) = new.user {
+            if !tx.is_member(new.tenant, user)? {
+                return Ok(None);
+            }
         }
-    }
-    let new = n.into_new(tenant);
-    let processor = Processor::new(state.store.clone(), state.bus.clone());
-    Ok(Json(Envelope::ok(notify(&processor, new).await?)))
+        notify(tx, &new)
+    })
+    .await?;
+    state.relay.publish(outbox);
+    Ok(Json(Envelope::ok(created.ok_or(ApiError::BadRequest("userId is not a member of this tenant".into()))?)))
 }
 
 #[derive(Deserialize)]
@@ -98,55 +105,42 @@ pub struct Patch {
     is_dismissed: Option<bool>,
 }
 
-/// The notification if the caller may change it (404 otherwise).
-async fn visible(state: &AppState, principal: &Principal, tenant: TenantId, id: i64) -> Result<Notification, ApiError> {
-    let n = state.store.notification(tenant, id).await?.ok_or(ApiError::NotFound("notification not found"))?;
-    match (principal.user(), n.user_id) {
-        (Some(me), Some(owner)) if me != owner => Err(ApiError::NotFound("notification not found")),
-        _ => Ok(n),
-    }
-}
-
 pub async fn update(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
+    scope: TenantScope,
     Path(id): Path<i64>,
-    Query(q): Query<CreateQuery>,
     Json(patch): Json<Patch>,
 ) -> Result<Json<Envelope<Notification>>, ApiError> {
-    let tenant = principal.select_tenant(q.tenant_id, &headers)?;
-    visible(&state, &principal, tenant, id).await?;
-    let n = state
-        .store
-        .set_notification_state(tenant, id, patch.is_read, patch.is_dismissed)
-        .await?
-        .ok_or(ApiError::NotFound("notification not found"))?;
-    let counts = state.store.unread_counts(tenant).await?;
-    let change = NotificationChange::Updated { notification: n.clone() };
-    state.bus.publish(Event::Notification { tenant, user: n.user_id, change, counts }).await?;
-    Ok(Json(Envelope::ok(n)))
+    let (tenant, user) = (scope.tenant, scope.principal.user());
+    let (changed, outbox) = store::run(state.store.as_ref(), move |tx| {
+        let Some(n) = tx.set_notification_state(tenant, id, user, patch.is_read, patch.is_dismissed)? else { return Ok(None) };
+        let counts = tx.unread_counts(tenant)?;
+        let change = NotificationChange::Updated { notification: n.clone() };
+        tx.publish(Change::Notification { tenant, audience: audience(user), change, counts })?;
+        Ok(Some(n))
+    })
+    .await?;
+    state.relay.publish(outbox);
+    Ok(Json(Envelope::ok(changed.ok_or(ApiError::NotFound("notification not found"))?)))
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MarkAllQuery {
-    tenant_id: Option<String>,
     user_id: Option<i64>,
 }
 
-pub async fn mark_all_read(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(q): Query<MarkAllQuery>,
-) -> Result<Json<Envelope<u64>>, ApiError> {
-    let tenant = principal.select_tenant(q.tenant_id, &headers)?;
-    let user = reader(&principal, q.user_id);
-    let changed = state.store.mark_all_read(tenant, user).await?;
-    let counts = state.store.unread_counts(tenant).await?;
-    // Tenant-wide notifications changed too, so every reader hears of it.
-    let change = NotificationChange::MarkedAllRead { user };
-    state.bus.publish(Event::Notification { tenant, user: None, change, counts }).await?;
+pub async fn mark_all_read(State(state): State<AppState>, scope: TenantScope, Query(q): Query<MarkAllQuery>) -> Result<Json<Envelope<i64>>, ApiError> {
+    let tenant: TenantId = scope.tenant;
+    let user = reader(&scope.principal, q.user_id);
+    let (changed, outbox) = store::run(state.store.as_ref(), move |tx| {
+        let changed = tx.mark_all_read(tenant, user)?;
+        let counts = tx.unread_counts(tenant)?;
+        let change = NotificationChange::MarkedAllRead { user };
+        tx.publish(Change::Notification { tenant, audience: audience(user), change, counts })?;
+        Ok(changed)
+    })
+    .await?;
+    state.relay.publish(outbox);
     Ok(Json(Envelope::ok(changed)))
 }

@@ -2,7 +2,8 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::NewSession;
+use crate::events::{Lane, Provider};
+use crate::store::{self, NewSession};
 use app::protocol::{CreateSessionRequest, CreatedSession, Envelope, SessionId, SessionView};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -43,7 +44,19 @@ pub async fn create(
         created_at: now,
         expires_at: now + ttl,
     };
-    state.store.insert_session(&session).await?;
+    // Connect events that arrived before their session (kept unmatched)
+    // apply now: the insert and the requeue are one unit of work.
+    let stored = session.clone();
+    let (requeued, _) = store::run(state.store.as_ref(), move |tx| {
+        tx.insert_session(&stored)?;
+        let mut requeued = tx.requeue_unmatched(Provider::Platform, stored.out_of_band_id.as_str())?;
+        if let Some(invitation) = &stored.invitation_id {
+            requeued.extend(tx.requeue_unmatched(Provider::Platform, invitation)?);
+        }
+        Ok(requeued)
+    })
+    .await?;
+    state.deliveries.claim(Lane::Connect, requeued);
     tracing::info!(request_type = ?session.request_type, "session created");
     tracing::debug!(session_id = %session.session_id, "session created");
     Ok(Json(Envelope::ok(CreatedSession {

@@ -6,8 +6,8 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Activity;
-use crate::bus::Event;
-use crate::hub::Revocation;
+use crate::events::Change;
+use crate::events::Revocation;
 use app::protocol::{
     ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, Envelope, MemberView, Role, TenantId, TenantMembership,
 };
@@ -88,7 +88,7 @@ pub async fn remove_member(
     if !state.store.remove_membership(user, tenant).await? {
         return Err(ApiError::NotFound("member not found"));
     }
-    state.bus.publish(Event::Revoked { revocation: Revocation::Member { tenant, user } }).await?;
+    state.bus.publish(Change::Revoked { revocation: Revocation::Member { tenant, user } }).await?;
     let activity = Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::StaffRemoved, detail: format!("removed {email}") };
     state.store.log_activity(&activity, Utc::now()).await?;
     Ok(Json(Envelope::ok(true)))
@@ -130,7 +130,7 @@ pub async fn revoke_api_key(
     if !state.store.revoke_api_key(tenant, key, Utc::now()).await? {
         return Err(ApiError::NotFound("API key not found"));
     }
-    state.bus.publish(Event::Revoked { revocation: Revocation::ApiKey { key } }).await?;
+    state.bus.publish(Change::Revoked { revocation: Revocation::ApiKey { key } }).await?;
     let activity =
         Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::ApiKeyRevoked, detail: format!("revoked API key #{key}") };
     state.store.log_activity(&activity, Utc::now()).await?;

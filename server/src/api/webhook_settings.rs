@@ -17,7 +17,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use standardwebhooks::Webhook;
 use std::time::Instant;
 
 /// How long a rotated-out secret keeps working.
@@ -147,29 +146,18 @@ pub async fn test(
     })
     .to_string();
     let id = format!("msg_{}", crate::random_token(12));
-    let ts = Utc::now().timestamp();
-    let signature = Webhook::new(&current.secret)
-        .and_then(|w| w.sign(&id, ts, body.as_bytes()))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing failed: {e}")))?;
+    let url = format!("{}/api/webhooks/ping", state.self_url).parse().map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    let timeout = std::time::Duration::from_millis(settings.timeout_ms.max(1) as u64);
     let started = Instant::now();
-    let result = reqwest::Client::new()
-        .post(format!("{}/api/webhooks/ping", state.self_url))
-        .timeout(std::time::Duration::from_millis(settings.timeout_ms.max(1) as u64))
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
+    let result = state.signer.send(url, &id, &current.secret, body, timeout).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     let outcome = match result {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let text: String = response.text().await.unwrap_or_default().chars().take(300).collect();
+        Ok(answered) => {
+            let status = answered.status;
+            let text: String = String::from_utf8_lossy(&answered.body).chars().take(300).collect();
             TestDelivery { success: (200..300).contains(&status), status, duration_ms, message: text }
         }
-        Err(err) => TestDelivery { success: false, status: 0, duration_ms, message: err.to_string() },
+        Err(err) => TestDelivery { success: false, status: 0, duration_ms, message: err },
     };
     Ok(Json(Envelope::ok(outcome)))
 }

@@ -9,13 +9,10 @@
 //! digits on the way in.
 
 use crate::auth::Principal;
-use crate::bus::Event;
 use crate::error::ApiError;
-use crate::intake::whatsapp as wa_intake;
-use crate::intake::whatsapp_payload::status_key_prefix;
-use crate::process::lanes::Lane;
+use crate::events::{Change, Lane, Provider};
 use crate::state::AppState;
-use crate::store::{NewOutgoing, SendingNumber};
+use crate::store::{self, NewOutgoing, SendingNumber};
 use app::protocol::{normalize_phone, CollegeId, Envelope, IncomingMessage, OutgoingMessage};
 use axum::extract::{Query, State};
 use axum::Json;
@@ -153,18 +150,26 @@ pub async fn send(
 
 /// Stores an outgoing message, shows it on the college's pages, and applies
 /// any statuses that arrived before it was known. A `wamid` another college
-/// holds is refused with nothing disclosed.
+/// holds is refused with nothing disclosed. One unit of work: a status
+/// being kept unmatched meanwhile is either requeued here or sees the
+/// message.
 async fn track(state: &AppState, message: NewOutgoing) -> Result<OutgoingMessage, ApiError> {
-    let (stored, created) = state.store.insert_outgoing(&message).await?;
-    if stored.college_id != message.college_id {
-        return Err(ApiError::Conflict("this whatsappMessageId is already registered"));
-    }
-    if created {
-        let event = Event::MessageStatus { college_id: stored.college_id.clone(), message: stored.clone(), at: stored.created_at };
-        state.bus.publish(event).await?;
-        for id in state.store.requeue_unmatched(wa_intake::PROVIDER, &status_key_prefix(&stored.whatsapp_message_id)).await? {
-            state.deliveries.send(Lane::WhatsApp, id);
+    let (tracked, outbox) = store::run(state.store.as_ref(), move |tx| {
+        let (stored, created) = tx.insert_outgoing(&message)?;
+        if stored.college_id != message.college_id {
+            return Ok(None);
         }
-    }
+        let mut requeued = Vec::new();
+        if created {
+            let change = Change::MessageStatus { college_id: stored.college_id.clone(), message: stored.clone(), at: stored.created_at };
+            tx.publish(change)?;
+            requeued = tx.requeue_unmatched(Provider::WhatsApp, &stored.whatsapp_message_id)?;
+        }
+        Ok(Some((stored, requeued)))
+    })
+    .await?;
+    state.relay.publish(outbox);
+    let (stored, requeued) = tracked.ok_or(ApiError::Conflict("this whatsappMessageId is already registered"))?;
+    state.deliveries.claim(Lane::WhatsApp, requeued);
     Ok(stored)
 }

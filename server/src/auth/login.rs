@@ -2,9 +2,9 @@
 //! `POST /api/realtime/token`.
 
 use super::{channel_token, secrets, Principal, Staff, CSRF_COOKIE, SESSION_COOKIE};
-use crate::bus::Event;
+use crate::events::Change;
 use crate::error::ApiError;
-use crate::hub::Revocation;
+use crate::events::Revocation;
 use crate::state::AppState;
 use crate::store::Activity;
 use app::protocol::{ActivityKind, Envelope, Me};
@@ -120,7 +120,7 @@ fn session_headers(token: &str) -> HeaderMap {
 pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar) -> Result<(CookieJar, Json<Envelope<bool>>), ApiError> {
     state.store.delete_auth_session(&staff.token_hash).await?;
     let revocation = Revocation::Session { token_hash: staff.token_hash.clone() };
-    state.bus.publish(Event::Revoked { revocation }).await?;
+    state.bus.publish(Change::Revoked { revocation }).await?;
     for t in &staff.tenants {
         let activity =
             Activity { tenant: Some(t.tenant_id), actor: Some(&staff.email), kind: ActivityKind::SignOut, detail: "signed out".into() };

@@ -1,6 +1,6 @@
 //! The in-process bus: a tokio broadcast channel. Enough for one node.
 
-use super::{Bus, Event};
+use super::{Bus, Change};
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 const CAPACITY: usize = 4096;
 
 pub struct MemoryBus {
-    sender: broadcast::Sender<Event>,
+    sender: broadcast::Sender<Change>,
 }
 
 impl Default for MemoryBus {
@@ -19,13 +19,13 @@ impl Default for MemoryBus {
 
 #[async_trait]
 impl Bus for MemoryBus {
-    async fn publish(&self, event: Event) -> anyhow::Result<()> {
+    async fn publish(&self, event: Change) -> anyhow::Result<()> {
         // No receiver means no hub is running (tests, shutdown): nothing to do.
         let _ = self.sender.send(event);
         Ok(())
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Event> {
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.sender.subscribe()
     }
 }

@@ -102,7 +102,7 @@ pub fn new_wamid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::whatsapp_payload::{parse, WaEvent};
+    use crate::events::whatsapp::{parse, WaEvent};
 
     #[test]
     fn our_notifications_parse_like_meta_s() {

@@ -2,12 +2,12 @@
 //! the frame for every socket whose channel shows it.
 
 use super::{Channel, Frame, Hub};
-use crate::bus::{Event, NotificationChange};
+use crate::events::{Audience, Change, NotificationChange};
 use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-pub async fn run(hub: Hub, mut events: broadcast::Receiver<Event>) {
+pub async fn run(hub: Hub, mut events: broadcast::Receiver<Change>) {
     loop {
         match events.recv().await {
             Ok(event) => dispatch(&hub, event),
@@ -25,9 +25,9 @@ fn frame(message: &impl Serialize) -> Frame {
     Frame::from(serde_json::to_string(message).expect("messages serialise"))
 }
 
-fn dispatch(hub: &Hub, event: Event) {
+fn dispatch(hub: &Hub, event: Change) {
     let (channel, frame) = match event {
-        Event::Notification { tenant, user, change, counts } => {
+        Change::Notification { tenant, audience, change, counts } => {
             let change = frame(&match change {
                 NotificationChange::Created { notification } => TenantServerMessage::NewNotification { notification },
                 NotificationChange::Updated { notification } => TenantServerMessage::NotificationUpdated { notification },
@@ -36,30 +36,34 @@ fn dispatch(hub: &Hub, event: Event) {
             let count = |reader: Option<i64>| {
                 frame(&TenantServerMessage::UnreadCount { count: reader.map_or(counts.wide, |u| counts.for_user(u)) })
             };
-            let sent = match user {
-                Some(u) => {
+            let sent = match audience {
+                Audience::Everyone => hub.send_tenant(tenant, |reader| vec![change.clone(), count(reader)]),
+                Audience::User(u) => {
                     let channel = Channel::TenantUser(tenant, u);
                     hub.send(&channel, &change) + hub.send(&channel, &count(Some(u)))
                 }
-                None => hub.send_tenant(tenant, |reader| vec![change.clone(), count(reader)]),
+                Audience::Tenant => {
+                    let channel = Channel::Tenant(tenant);
+                    hub.send(&channel, &change) + hub.send(&channel, &count(None))
+                }
             };
             tracing::debug!(%tenant, sent, "notification dispatched");
             return;
         }
-        Event::DashboardRefresh { tenant, reason } => {
+        Change::DashboardRefresh { tenant, reason } => {
             let refresh = frame(&TenantServerMessage::DashboardRefresh { reason });
             hub.send_tenant(tenant, |_| vec![refresh.clone()]);
             return;
         }
-        Event::Revoked { revocation } => {
+        Change::Revoked { revocation } => {
             let closed = hub.revoke(&revocation);
             tracing::info!(closed, "closed sockets whose credentials were revoked");
             return;
         }
-        Event::Entity { tenant, room, event, data } => {
+        Change::Entity { tenant, room, event, data } => {
             (Channel::Room(tenant, room), frame(&TenantServerMessage::EntityUpdate { event, room, data }))
         }
-        Event::SessionStatus { session_id, status, connection_id, their_label, at } => {
+        Change::SessionStatus { session_id, status, connection_id, their_label, at } => {
             if let Some(connection) = &connection_id {
                 hub.link(&session_id, connection);
             }
@@ -72,7 +76,7 @@ fn dispatch(hub: &Hub, event: Event) {
             };
             (Channel::Session(session_id), frame(&message))
         }
-        Event::MessageStatus { college_id, message, at } => {
+        Change::MessageStatus { college_id, message, at } => {
             let update = WaServerMessage::MessageStatusUpdate {
                 message_id: message.message_id,
                 whatsapp_message_id: message.whatsapp_message_id.clone(),
@@ -82,7 +86,7 @@ fn dispatch(hub: &Hub, event: Event) {
             };
             (Channel::College(college_id), frame(&update))
         }
-        Event::IncomingMessage { college_id, message } => {
+        Change::IncomingMessage { college_id, message } => {
             (Channel::College(college_id), frame(&WaServerMessage::IncomingMessage { message }))
         }
     };

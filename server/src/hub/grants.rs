@@ -2,8 +2,8 @@
 //! an API key, removing a member or a channel token running out closes the
 //! sockets that credential opened, within seconds.
 
+use crate::events::Revocation;
 use app::protocol::TenantId;
-use serde::{Deserialize, Serialize};
 
 /// A credential a socket holds its channels by.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,15 +16,6 @@ pub enum Grant {
     ApiKey(i64),
     /// Valid until this Unix second (a channel token's or a sign-in's end).
     Until(i64),
-}
-
-/// A credential withdrawn; every socket holding it is closed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "revoked", rename_all = "snake_case")]
-pub enum Revocation {
-    Session { token_hash: String },
-    Member { tenant: TenantId, user: i64 },
-    ApiKey { key: i64 },
 }
 
 impl Revocation {

@@ -13,11 +13,12 @@ mod grants;
 mod mailbox;
 
 pub use dispatch::run as run_dispatch;
-pub use grants::{Grant, Revocation};
+pub use grants::Grant;
 pub use mailbox::{Delivery, Receiver as Mailbox};
 
 use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
 use axum::extract::ws::Utf8Bytes;
+use crate::events::Revocation;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

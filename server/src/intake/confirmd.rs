@@ -1,13 +1,12 @@
 //! `POST /api/webhooks/confirmd` (and ACA-Py's `…/topic/{topic}/`): the
 //! wallet platform's webhooks, authenticated by `X-API-Key`.
 
-use super::confirmd_payload::{self, PlatformEvent};
 use super::{delivery_key, raw_body, secret_matches};
 use crate::error::ApiError;
-use crate::process::lanes::Lane;
-use crate::process::parsed::Parsed;
+use crate::events::platform::{self, PlatformEvent};
+use crate::events::{NewDelivery, Parsed, Provider};
 use crate::state::AppState;
-use crate::store::{NewDelivery, Recorded};
+use crate::store::Recorded;
 use app::protocol::ConnectionId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -20,7 +19,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
-pub const PROVIDER: &str = "confirmd";
+const PROVIDER: Provider = Provider::Platform;
 
 /// `GET`: the seed's health check.
 pub async fn health() -> Json<Value> {
@@ -62,26 +61,27 @@ async fn intake(
     if !secret_matches(key, &state.settings.webhook_secret) {
         let source = state.client_ip(peer, headers);
         if state.limits.refusals.webhook_refused(source, PROVIDER) {
-            tracing::warn!(provider = PROVIDER, %source, "webhook refused: wrong or missing X-API-Key (not logged again for a minute)");
+            tracing::warn!(provider = %PROVIDER, %source, "webhook refused: wrong or missing X-API-Key (not logged again for a minute)");
         }
         return Err(ApiError::Unauthorized);
     }
     let body = raw_body(body, state.settings.max_body_bytes)?;
-    let event = confirmd_payload::parse(&body, topic_hint).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let event = platform::parse(&body, topic_hint).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let delivery = NewDelivery {
         provider: PROVIDER,
         delivery_key: delivery_key(event.delivery_id.as_deref(), &body),
         topic: event.topic.clone(),
         body: body.to_vec(),
+        claim: event.connection.as_ref().and_then(|c| c.invitation_ids.first().cloned()),
         received_at: Utc::now(),
     };
-    let recorded = state.store.record_delivery(&delivery).await?;
+    let recorded = state.store.record_deliveries(std::slice::from_ref(&delivery), &state.lease()).await?[0];
     let duplicate = matches!(recorded, Recorded::Duplicate(_));
-    tracing::info!(provider = PROVIDER, topic = %event.topic, duplicate, "webhook stored");
+    tracing::info!(provider = %PROVIDER, topic = %event.topic, duplicate, "webhook stored");
     let response = Json(answer(&event, duplicate)).into_response();
     if let Recorded::New(id) = recorded {
         // The worker also finds it by scanning, should this wake-up be lost.
-        state.deliveries.fresh(Lane::Connect, id, delivery, Parsed::platform(event));
+        state.deliveries.fresh(id, delivery, Parsed::platform(event), None);
     }
     Ok(response)
 }

@@ -1,15 +1,14 @@
-//! Webhook intake: verify the raw bytes, parse to a typed event, store the
-//! delivery once, and only then answer 2xx. Processing happens after the
-//! answer, in [`crate::process`], so a slow or failing step never loses a
-//! delivery or keeps a provider waiting.
+//! Webhook intake: verify the raw bytes, parse to a typed event
+//! ([`crate::events`]), store the delivery once, leased to this node, and
+//! only then answer 2xx; the stored delivery is handed to the worker
+//! ([`crate::events::Wake`]). Intake never applies anything itself: a
+//! tenant webhook's answer waits (briefly) for the worker to report the ids
+//! it produced.
 
 pub mod confirmd;
-pub mod confirmd_payload;
 pub mod tenant;
 pub mod tenant_events;
-pub mod tenant_payload;
 pub mod whatsapp;
-pub mod whatsapp_payload;
 
 use crate::error::ApiError;
 use axum::body::Bytes;

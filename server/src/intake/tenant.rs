@@ -7,9 +7,11 @@
 //! rotation the previous secret keeps working until its grace period ends.
 
 use crate::error::ApiError;
+use crate::events::Provider;
 use crate::state::AppState;
 use crate::store::{Activity, SigningSecret};
-use app::protocol::{ActivityKind, CollegeId, TenantEndpoint, TenantId};
+use crate::events::tenant::WebhookKind;
+use app::protocol::{ActivityKind, CollegeId, TenantId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
@@ -99,19 +101,19 @@ pub async fn authenticate(
     source: IpAddr,
     headers: &HeaderMap,
     body: &[u8],
-    endpoint: Option<TenantEndpoint>,
+    kind: Option<WebhookKind>,
 ) -> Result<Verified, ApiError> {
     let payload: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
     let tenant = tenant_of(&payload).ok_or(ApiError::BadRequest("tenantId is required".into()))?;
     if state.store.tenant_name(tenant).await?.is_none() {
         return Err(ApiError::NotFound("unknown tenant"));
     }
-    let what = endpoint.map_or("ping", |e| e.path().trim_start_matches("/api/webhooks/"));
+    let what = kind.map_or("ping", WebhookKind::as_str);
     let secrets = state.store.signing_secrets(tenant, Utc::now()).await?;
     let scheme = match verify_signature(headers, body, &secrets) {
         Ok(scheme) => scheme,
         Err(err) => {
-            if state.limits.refusals.webhook_refused(source, "tenant") {
+            if state.limits.refusals.webhook_refused(source, Provider::Tenant) {
                 tracing::warn!(%tenant, %source, error = %err, "tenant webhook refused (further refusals from this source are not logged for a minute)");
                 log(state, tenant, ActivityKind::WebhookRejected, format!("{what} from {source}: {err}")).await;
             }
@@ -121,7 +123,7 @@ pub async fn authenticate(
     let settings = state.store.webhook_settings(tenant).await?;
     let refusal = if !settings.enabled {
         Some(ApiError::Forbidden("webhooks are disabled for this tenant"))
-    } else if endpoint.is_some_and(|e| !e.enabled_in(&settings.endpoints)) {
+    } else if kind.and_then(WebhookKind::endpoint).is_some_and(|e| !e.enabled_in(&settings.endpoints)) {
         Some(ApiError::Forbidden("this webhook endpoint is disabled for this tenant"))
     } else {
         None

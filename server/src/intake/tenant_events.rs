@@ -1,16 +1,17 @@
 //! `POST /api/webhooks/{orders,payments,notifications}` (seed 004) and
 //! `POST /api/webhooks/events` (seed 002's enhanced payloads): verified with
-//! the tenant's secret, stored once, applied, answered with seed 004's shape.
+//! the tenant's secret, stored once, handed to the worker, and answered with
+//! seed 004's shape. The answer carries the ids the worker produced if it
+//! reports them within [`PATIENCE`]; the delivery is applied either way.
 
 use super::tenant::{authenticate, Scheme, Verified};
-use super::tenant_payload::{self, NotificationPayload, TenantEvent};
 use super::{delivery_key, raw_body};
 use crate::accounts;
 use crate::error::ApiError;
-use crate::process::lanes::Lane;
-use crate::process::{tenant as apply, Processor};
+use crate::events::tenant::{self as payload, NotificationPayload, Produced, TenantEvent, WebhookKind};
+use crate::events::{NewDelivery, Parsed, Provider};
 use crate::state::AppState;
-use crate::store::{NewDelivery, Recorded};
+use crate::store::Recorded;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
@@ -19,8 +20,10 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::time::Duration;
 
-pub const PROVIDER: &str = "tenant";
+/// How long an answer waits for the worker's ids.
+const PATIENCE: Duration = Duration::from_secs(2);
 
 /// `GET /api/webhooks/health`.
 pub async fn health() -> Json<Value> {
@@ -34,13 +37,11 @@ pub async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    if !matches!(kind.as_str(), "orders" | "payments" | "notifications" | "events") {
-        return Err(ApiError::NotFound("no such webhook endpoint"));
-    }
+    let kind: WebhookKind = kind.parse().map_err(|()| ApiError::NotFound("no such webhook endpoint"))?;
     let body = raw_body(body, state.settings.max_body_bytes)?;
     let source = state.client_ip(peer, &headers);
-    let Verified { tenant, payload, scheme } = authenticate(&state, source, &headers, &body, tenant_payload::endpoint_of(&kind)).await?;
-    let event = tenant_payload::parse(&kind, tenant, payload).map_err(ApiError::BadRequest)?;
+    let Verified { tenant, payload, scheme } = authenticate(&state, source, &headers, &body, Some(kind)).await?;
+    let event = payload::parse(kind, tenant, payload).map_err(ApiError::BadRequest)?;
     if let TenantEvent::Notification { notification: NotificationPayload { user_id: Some(user), .. }, .. } = &event {
         if !accounts::is_member(state.store.as_ref(), tenant, *user).await? {
             return Err(ApiError::BadRequest("invalid notification: `userId` is not a member of this tenant".into()));
@@ -54,34 +55,28 @@ pub async fn receive(
         Scheme::HexHmac => None,
     };
     let delivery = NewDelivery {
-        provider: PROVIDER,
+        provider: Provider::Tenant,
         delivery_key: delivery_key(id.as_deref(), &body),
-        topic: format!("tenant.{kind}"),
+        topic: format!("tenant.{}", kind.as_str()),
         body: serde_json::to_vec(&event).expect("events serialise"),
+        claim: None,
         received_at: Utc::now(),
     };
-    let id = match state.store.record_delivery(&delivery).await? {
+    let id = match state.store.record_deliveries(std::slice::from_ref(&delivery), &state.lease()).await?[0] {
         Recorded::Duplicate(_) => return Ok(Json(json!({ "success": true, "duplicate": true, "message": "Already received" }))),
         Recorded::New(id) => id,
     };
-    // Applied right away so the answer can carry the new ids; should that
-    // fail, the stored delivery is retried by the worker.
-    let processor = Processor::new(state.store.clone(), state.bus.clone());
-    let produced = match apply::apply(&processor, event.clone()).await {
-        Ok((outcome, produced)) => {
-            state.store.finish_delivery(id, outcome.status, None, Utc::now()).await?;
-            produced
-        }
-        Err(err) => {
-            tracing::warn!(delivery = id, error = %err, "tenant event stored; processing will be retried");
-            state.deliveries.send(Lane::Tenant, id);
-            apply::Produced::default()
-        }
+    let (reply, produced) = tokio::sync::oneshot::channel();
+    state.deliveries.fresh(id, delivery, Parsed::Tenant(event.clone()), Some(reply));
+    let produced = match tokio::time::timeout(PATIENCE, produced).await {
+        Ok(Ok(produced)) => produced,
+        // Stored, and applied later (a retry, or a slow worker).
+        _ => Produced::default(),
     };
     Ok(Json(answer(&event, &produced)))
 }
 
-fn answer(event: &TenantEvent, produced: &apply::Produced) -> Value {
+fn answer(event: &TenantEvent, produced: &Produced) -> Value {
     match event {
         TenantEvent::Order { order, .. } => json!({
             "success": true, "message": "Order created successfully",

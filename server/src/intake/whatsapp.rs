@@ -3,13 +3,12 @@
 //! `GET` answers Meta's verification handshake, `POST` takes notifications
 //! signed with `X-Hub-Signature-256`.
 
-use super::whatsapp_payload::{self, WaEvent};
 use super::{delivery_key, raw_body};
 use crate::error::ApiError;
-use crate::process::lanes::Lane;
-use crate::process::parsed::Parsed;
+use crate::events::whatsapp::{self as payload, WaEvent};
+use crate::events::{NewDelivery, Parsed, Provider};
 use crate::state::AppState;
-use crate::store::{NewDelivery, Recorded};
+use crate::store::Recorded;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Query, State};
@@ -24,7 +23,7 @@ use serde_json::json;
 use sha2::Sha256;
 use std::net::SocketAddr;
 
-pub const PROVIDER: &str = "whatsapp";
+const PROVIDER: Provider = Provider::WhatsApp;
 
 /// `sha256=<hex HMAC-SHA256 of the raw body>`, keyed with the app secret
 /// taken as text. Compared in constant time.
@@ -60,7 +59,7 @@ pub async fn verify(State(state): State<AppState>, Query(hs): Query<Handshake>) 
     match (hs.mode.as_deref(), token_ok, hs.challenge) {
         (Some("subscribe"), true, Some(challenge)) => (StatusCode::OK, challenge).into_response(),
         _ => {
-            tracing::warn!(provider = PROVIDER, "webhook verification refused");
+            tracing::warn!(provider = %PROVIDER, "webhook verification refused");
             StatusCode::FORBIDDEN.into_response()
         }
     }
@@ -79,32 +78,37 @@ pub async fn receive(
     if !signature_matches(signature, &body, &state.settings.whatsapp.app_secret) {
         let source = state.client_ip(peer, &headers);
         if state.limits.refusals.webhook_refused(source, PROVIDER) {
-            tracing::warn!(provider = PROVIDER, %source, "webhook refused: bad or missing X-Hub-Signature-256 (not logged again for a minute)");
+            tracing::warn!(provider = %PROVIDER, %source, "webhook refused: bad or missing X-Hub-Signature-256 (not logged again for a minute)");
         }
         return Err(ApiError::Unauthorized);
     }
-    let events = whatsapp_payload::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let events = payload::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let received_at = Utc::now();
     let deliveries: Vec<NewDelivery> = events.iter().map(|event| to_delivery(event, received_at)).collect();
-    let recorded = state.store.record_deliveries(&deliveries).await?;
+    let recorded = state.store.record_deliveries(&deliveries, &state.lease()).await?;
     let (count, mut duplicates) = (events.len(), 0);
     for ((delivery, event), recorded) in deliveries.into_iter().zip(events).zip(recorded) {
         match recorded {
-            Recorded::New(id) => state.deliveries.fresh(Lane::WhatsApp, id, delivery, Parsed::WhatsApp(event)),
+            Recorded::New(id) => state.deliveries.fresh(id, delivery, Parsed::WhatsApp(event), None),
             Recorded::Duplicate(_) => duplicates += 1,
         }
     }
-    tracing::info!(provider = PROVIDER, events = count, duplicates, "webhook stored");
+    tracing::info!(provider = %PROVIDER, events = count, duplicates, "webhook stored");
     Ok(Json(json!({ "received": true, "events": count, "duplicates": duplicates })))
 }
 
 fn to_delivery(event: &WaEvent, received_at: chrono::DateTime<Utc>) -> NewDelivery {
     let body = serde_json::to_vec(event).expect("events serialise");
+    let claim = match event {
+        WaEvent::Status { wamid, .. } => Some(wamid.clone()),
+        _ => None,
+    };
     NewDelivery {
         provider: PROVIDER,
         delivery_key: event.delivery_key().unwrap_or_else(|| delivery_key(None, &body)),
         topic: event.topic(),
         body,
+        claim,
         received_at,
     }
 }

@@ -3,6 +3,7 @@
 //! subscriptions are counted per tenant and written to its activity log as
 //! one line a minute (by the housekeeping task), not one row per attempt.
 
+use crate::events::Provider;
 use app::protocol::TenantId;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -18,14 +19,14 @@ const MAX_SOURCES: usize = 10_000;
 #[derive(Default)]
 pub struct Refusals {
     // A std mutex: a map operation, never held across `.await`.
-    logged: Mutex<HashMap<(IpAddr, &'static str), Instant>>,
+    logged: Mutex<HashMap<(IpAddr, Provider), Instant>>,
     socket_refusals: Mutex<HashMap<TenantId, u64>>,
 }
 
 impl Refusals {
     /// Whether a refused `provider` webhook from `source` should be logged:
     /// the first in a minute is, the rest are not.
-    pub fn webhook_refused(&self, source: IpAddr, provider: &'static str) -> bool {
+    pub fn webhook_refused(&self, source: IpAddr, provider: Provider) -> bool {
         let now = Instant::now();
         let mut logged = self.logged.lock().expect("refusals lock");
         if logged.len() >= MAX_SOURCES {
@@ -71,10 +72,10 @@ mod tests {
     fn logs_a_source_once_a_minute_and_counts_socket_refusals() {
         let refusals = Refusals::default();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!(refusals.webhook_refused(a, "whatsapp"));
-        assert!(!refusals.webhook_refused(a, "whatsapp"));
-        assert!(refusals.webhook_refused(a, "tenant"), "each provider on its own");
-        assert!(refusals.webhook_refused("192.0.2.2".parse().unwrap(), "whatsapp"));
+        assert!(refusals.webhook_refused(a, Provider::WhatsApp));
+        assert!(!refusals.webhook_refused(a, Provider::WhatsApp));
+        assert!(refusals.webhook_refused(a, Provider::Tenant), "each provider on its own");
+        assert!(refusals.webhook_refused("192.0.2.2".parse().unwrap(), Provider::WhatsApp));
         refusals.socket_refused(TenantId(2));
         refusals.socket_refused(TenantId(2));
         assert_eq!(refusals.take_socket_refusals(), vec![(TenantId(2), 2)]);

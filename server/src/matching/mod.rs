@@ -7,7 +7,7 @@
 //! session"), which mixes up students who scan at the same moment; that
 //! guess is made only in the explicit legacy mode, and counted.
 
-use crate::intake::confirmd_payload::ConnectionEvent;
+use crate::events::platform::ConnectionEvent;
 use crate::store::{MatchRule, SessionRecord, StatusChange};
 use app::protocol::ConnectionStatus;
 use chrono::{DateTime, Utc};

@@ -1,66 +1,84 @@
 //! The delivery worker: applies stored webhooks to the state they concern.
 //!
-//! Intake wakes it with each new delivery id, in the delivery's
-//! [`lanes::Lane`]; each lane also scans for its pending deliveries at
-//! start-up and on every retry tick, so a delivery whose
-//! processing failed (or whose wake-up was lost in a crash) is retried with
-//! backoff until it succeeds. Nothing acknowledged is ever dropped.
+//! One lane per provider ([`Lane`]), so a backlog of WhatsApp statuses never
+//! delays a student's connect flow. A lane applies what intake hands it
+//! (leased to this node when it was stored), and claims the rest from the
+//! store: at start-up, every [`retry interval`](run) and whenever a record
+//! makes unmatched deliveries applicable again. A claimed delivery is
+//! leased, so no other node (or scan) applies it meanwhile; a node that
+//! dies leaves its leases to run out, and another node takes over.
+//!
+//! Each delivery is applied as one unit of work ([`crate::store::Unit`]):
+//! the state change, what it causes, and the delivery's mark commit
+//! together, in the store. Within a lane units are applied in id order, so
+//! a session's or a message's events apply in order. Committed changes go
+//! to the [`relay`], which publishes them for the hub.
 
 mod connections;
-pub mod lanes;
-pub mod parsed;
+pub mod notify;
+pub mod relay;
 pub mod sweeper;
-pub mod tenant;
+mod tenant;
 mod whatsapp;
 
-use crate::bus::Bus;
-use crate::store::{Finished, Store, StoredDelivery, FRESH_GRACE};
-use app::protocol::{DeliveryStatus, SessionId};
+use crate::events::tenant::Produced;
+use crate::events::{Lane, Parsed, Provider, StoredDelivery, Wakeup, Woken};
+use crate::store::{Applied, Done, Lease, Store, Unit};
+use app::protocol::TenantId;
 use chrono::Utc;
-use futures_util::StreamExt;
-use std::collections::HashMap;
+use relay::Relay;
 use std::sync::Arc;
 use std::time::Duration;
-use lanes::{Lane, Wakeup, Woken};
-use parsed::Parsed;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-/// Deliveries read per scan.
-const SCAN_BATCH: i64 = 100;
-/// Woken deliveries applied together (their outcomes share a transaction).
+/// How long a lease lasts: far longer than applying a delivery takes, and
+/// the wait before another node takes over a dead node's deliveries.
+pub const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// Deliveries claimed per scan; a scan claims again until none are due.
+const SCAN_BATCH: i64 = 1000;
+/// Woken deliveries gathered into one batch at most.
 const WAKE_BATCH: usize = 256;
-/// Subjects of a batch applied at once. Each may be waiting on a read (the
-/// store reads on four connections) or for its turn at the write lock;
-/// more would only lengthen that queue, in which intake's commits, and so
-/// the providers' acknowledgements, wait too.
-const OVERLAP: usize = 4;
+/// Units handed to the store per job: jobs share the writer's commits with
+/// intake's deliveries, so each is kept short.
+const UNITS_PER_JOB: usize = 64;
 
-#[derive(Clone)]
-pub struct Processor {
-    pub store: Arc<dyn Store>,
-    pub bus: Arc<dyn Bus>,
+/// What applying an event may depend on besides the store.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
     /// Whether the seeds' guess-by-recency matching is allowed.
     pub legacy_matching: bool,
     /// The tenant whose outbound endpoints hear of connect flows
     /// (`connection.status`); connect sessions are anonymous.
-    pub connect_tenant: Option<app::protocol::TenantId>,
+    pub connect_tenant: Option<TenantId>,
 }
 
-/// What applying a delivery came to.
-pub struct Outcome {
-    pub status: DeliveryStatus,
-    pub session: Option<SessionId>,
+#[derive(Clone)]
+pub struct Processor {
+    pub store: Arc<dyn Store>,
+    pub relay: Relay,
+    pub context: Context,
+    /// This node, as lease holder.
+    pub node: Arc<str>,
+}
+
+/// A delivery ready to apply.
+struct Ready {
+    delivery: StoredDelivery,
+    parsed: Option<Parsed>,
+    reply: Option<oneshot::Sender<Produced>>,
+}
+
+/// A new lease for `node`.
+pub fn lease(node: &Arc<str>) -> Lease {
+    Lease { owner: node.clone(), until: Utc::now() + LEASE }
+}
+
+fn providers(lane: Lane) -> Vec<Provider> {
+    Provider::ALL.into_iter().filter(|p| p.lane() == lane).collect()
 }
 
 impl Processor {
-    /// A processor for tenant and provider events (no connect-flow options).
-    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>) -> Self {
-        Self { store, bus, legacy_matching: false, connect_tenant: None }
-    }
-
-    /// Runs every lane until its wake-up channel closes. The lanes share
-    /// this one task, so stopping it stops them all; they overlap wherever
-    /// one waits on the database.
+    /// Runs every lane until its wake-up channel closes.
     pub async fn run(self, woken: Woken, retry_interval: Duration) {
         let [connect, whatsapp, tenant] = woken;
         tokio::join!(
@@ -70,17 +88,15 @@ impl Processor {
         );
     }
 
-    /// One lane: each woken id, and every `retry_interval` the lane's
-    /// pending deliveries that are due. Within a lane one thing at a time,
-    /// so a session's or a message's events apply in order.
     async fn run_lane(&self, lane: Lane, mut wake: mpsc::UnboundedReceiver<Wakeup>, retry_interval: Duration) {
+        // The first tick is at once: a backlog left by a restart is claimed
+        // before anything else.
         let mut tick = tokio::time::interval(retry_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                id = wake.recv() => match id {
+                first = wake.recv() => match first {
                     Some(first) => {
-                        // Whatever else is waiting goes in the same batch.
                         let mut woken = vec![first];
                         while woken.len() < WAKE_BATCH {
                             match wake.try_recv() {
@@ -92,115 +108,118 @@ impl Processor {
                     }
                     None => return,
                 },
-                _ = tick.tick() => self.process_due(lane).await,
+                _ = tick.tick() => self.scan(lane).await,
             }
         }
     }
 
-    async fn process_due(&self, lane: Lane) {
-        let ids = match self.store.due_deliveries(Utc::now(), SCAN_BATCH).await {
-            Ok(ids) => ids,
-            Err(err) => return tracing::error!(error = %err, "could not scan pending deliveries"),
-        };
-        match self.store.pending_deliveries(&ids).await {
-            Ok(mut deliveries) => {
-                // Other lanes retry their own (and the first lane whatever
-                // no lane claims, which `apply` then reports).
-                deliveries.retain(|d| Lane::of(&d.provider).unwrap_or(Lane::Connect) == lane);
-                self.apply_batch(deliveries.into_iter().map(|d| (d, None)).collect()).await;
+    /// Claims and applies the lane's due deliveries, oldest first, until
+    /// none are left.
+    async fn scan(&self, lane: Lane) {
+        let providers = providers(lane);
+        loop {
+            let claimed = match self.store.claim_due(&providers, Utc::now(), &lease(&self.node), SCAN_BATCH).await {
+                Ok(claimed) => claimed,
+                Err(err) => return tracing::error!(error = %err, "could not claim pending deliveries"),
+            };
+            let full = claimed.len() as i64 == SCAN_BATCH;
+            if !claimed.is_empty() {
+                tracing::debug!(?lane, claimed = claimed.len(), "claimed pending deliveries");
             }
-            Err(err) => tracing::error!(error = %err, "could not read pending deliveries"),
+            self.apply_batch(claimed.into_iter().map(|delivery| Ready { delivery, parsed: None, reply: None }).collect()).await;
+            if !full {
+                return;
+            }
         }
     }
 
-    /// Applies a batch of woken deliveries, in id order, and records the
-    /// outcomes in one transaction. Fresh ones are applied as carried; the
-    /// rest are read first, and skipped if no longer pending.
     async fn process_woken(&self, woken: Vec<Wakeup>) {
-        let now = Utc::now();
-        let (mut ready, mut ids) = (Vec::with_capacity(woken.len()), Vec::new());
+        let mut ready = Vec::with_capacity(woken.len());
+        let mut claims = Vec::new();
         for wakeup in woken {
             match wakeup {
-                // Scans run in this same loop, between batches: one that ran
-                // before now took no delivery this young.
-                Wakeup::Fresh { delivery, parsed, received_at } if now - received_at < FRESH_GRACE => {
-                    ready.push((delivery, Some(parsed)))
-                }
-                Wakeup::Fresh { delivery, .. } => ids.push(delivery.id),
-                Wakeup::Stored(id) => ids.push(id),
+                Wakeup::Fresh { delivery, parsed, reply } => ready.push(Ready { delivery, parsed: Some(parsed), reply }),
+                Wakeup::Claim(ids) => claims.extend(ids),
             }
         }
-        if !ids.is_empty() {
-            match self.store.pending_deliveries(&ids).await {
-                Ok(found) => ready.extend(found.into_iter().map(|d| (d, None))),
-                // They stay pending; the retry scan finds them.
-                Err(err) => tracing::error!(error = %err, count = ids.len(), "could not read deliveries"),
+        if !claims.is_empty() {
+            match self.store.claim(&claims, &lease(&self.node)).await {
+                Ok(claimed) => ready.extend(claimed.into_iter().map(|delivery| Ready { delivery, parsed: None, reply: None })),
+                // They stay pending; a scan claims them.
+                Err(err) => tracing::error!(error = %err, "could not claim deliveries"),
             }
         }
-        ready.sort_by_key(|(d, _)| d.id);
+        ready.sort_by_key(|r| r.delivery.id);
         self.apply_batch(ready).await;
     }
 
-    /// Applies a batch and records the outcomes in one transaction. Each
-    /// subject's deliveries go in id order; different subjects overlap, so
-    /// their round trips to the database wait side by side rather than one
-    /// behind another (fifty students scanning at once is one batch). A
-    /// delivery comes with intake's parse of it, or is parsed here.
-    async fn apply_batch(&self, deliveries: Vec<(StoredDelivery, Option<Parsed>)>) {
-        let count = deliveries.len();
-        let mut sequences: Vec<Vec<(StoredDelivery, anyhow::Result<Parsed>)>> = Vec::new();
-        let mut by_subject: HashMap<Option<String>, usize> = HashMap::new();
-        for (delivery, parsed) in deliveries {
-            let parsed = parsed.map_or_else(|| Parsed::of(&delivery), Ok);
-            let subject = parsed.as_ref().ok().and_then(Parsed::subject).map(str::to_owned);
-            let index = *by_subject.entry(subject).or_insert_with(|| {
-                sequences.push(Vec::new());
-                sequences.len() - 1
-            });
-            sequences[index].push((delivery, parsed));
-        }
-        let sequences: Vec<_> = sequences.into_iter().map(|sequence| async move {
-            let mut results = Vec::with_capacity(sequence.len());
-            for (delivery, parsed) in sequence {
-                let result = match parsed {
-                    Ok(parsed) => self.apply(parsed).await,
-                    Err(err) => Err(err),
-                };
-                results.push((delivery, result));
-            }
-            results
-        }).collect();
-        let applied: Vec<_> = futures_util::stream::iter(sequences).buffer_unordered(OVERLAP).collect().await;
-        let mut finished = Vec::with_capacity(count);
-        for (delivery, result) in applied.into_iter().flatten() {
-            let id = delivery.id;
-            match result {
-                Ok(outcome) => finished.push(Finished { id, status: outcome.status, session: outcome.session }),
-                Err(err) => {
-                    let retry_at = Utc::now() + backoff(delivery.attempts);
-                    tracing::warn!(delivery = id, attempts = delivery.attempts + 1, error = %err, %retry_at, "processing failed; will retry");
-                    if let Err(err) = self.store.delay_delivery(id, &err.to_string(), retry_at).await {
-                        tracing::error!(delivery = id, error = %err, "could not record the failure; will retry");
-                    }
-                }
-            }
-        }
-        if finished.is_empty() {
-            return;
-        }
-        if let Err(err) = self.store.finish_deliveries(&finished, Utc::now()).await {
-            // They stay pending; the next scan applies them again, which
-            // changes nothing the first pass already changed.
-            tracing::error!(error = %err, count = finished.len(), "could not record processing outcomes; will retry");
+    /// Applies deliveries in id order, as units of work.
+    async fn apply_batch(&self, ready: Vec<Ready>) {
+        let mut ready = ready.into_iter().peekable();
+        while ready.peek().is_some() {
+            let chunk: Vec<Ready> = ready.by_ref().take(UNITS_PER_JOB).collect();
+            self.apply_chunk(chunk).await;
         }
     }
 
-    async fn apply(&self, parsed: Parsed) -> anyhow::Result<Outcome> {
-        match parsed {
-            Parsed::Connection(connection) => connections::apply(self, &connection).await,
-            Parsed::Kept => Ok(Outcome { status: DeliveryStatus::Processed, session: None }),
-            Parsed::WhatsApp(event) => whatsapp::apply(self, event).await,
-            Parsed::Tenant(event) => Ok(tenant::apply(self, event).await?.0),
+    async fn apply_chunk(&self, chunk: Vec<Ready>) {
+        let mut units = Vec::with_capacity(chunk.len());
+        let mut waiting = Vec::with_capacity(chunk.len());
+        for Ready { delivery, parsed, reply } in chunk {
+            let parsed = match parsed.map_or_else(|| Parsed::of(delivery.provider, &delivery.topic, &delivery.body), Ok) {
+                Ok(parsed) => parsed,
+                Err(err) => {
+                    self.retry(&delivery, &err.to_string()).await;
+                    continue;
+                }
+            };
+            units.push(self.unit(delivery.id, parsed));
+            waiting.push((delivery, reply));
+        }
+        if units.is_empty() {
+            return;
+        }
+        let done = match self.store.apply(self.node.clone(), units).await {
+            Ok(done) => done,
+            Err(err) => {
+                // They stay pending under this node's lease, which runs out.
+                return tracing::error!(error = %err, count = waiting.len(), "could not apply deliveries");
+            }
+        };
+        for ((delivery, reply), done) in waiting.into_iter().zip(done) {
+            match done {
+                Done::Applied { applied, outbox } => {
+                    self.relay.publish(outbox);
+                    if let Some(reply) = reply {
+                        let _ = reply.send(applied.produced);
+                    }
+                }
+                Done::Lost => tracing::debug!(delivery = delivery.id, "delivery applied elsewhere"),
+                Done::Failed(reason) => self.retry(&delivery, &reason).await,
+            }
+        }
+    }
+
+    /// The unit of work that applies `parsed`, delivered as `delivery`.
+    fn unit(&self, delivery: i64, parsed: Parsed) -> Unit {
+        let context = self.context.clone();
+        Unit {
+            delivery,
+            work: Box::new(move |tx| match parsed {
+                Parsed::Connection(event) => connections::apply(tx, &context, &event, delivery),
+                Parsed::Kept => Ok(Applied::default()),
+                Parsed::WhatsApp(event) => whatsapp::apply(tx, event, delivery),
+                Parsed::Tenant(event) => tenant::apply(tx, event, delivery),
+            }),
+        }
+    }
+
+    /// Gives a failed delivery back to the retry schedule.
+    async fn retry(&self, delivery: &StoredDelivery, error: &str) {
+        let retry_at = Utc::now() + backoff(delivery.attempts);
+        tracing::warn!(delivery = delivery.id, attempts = delivery.attempts + 1, error, %retry_at, "processing failed; will retry");
+        if let Err(err) = self.store.delay_delivery(delivery.id, &self.node, error, retry_at).await {
+            tracing::error!(error = %err, "could not record a failed attempt");
         }
     }
 }

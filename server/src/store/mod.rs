@@ -4,7 +4,9 @@
 //! them.
 
 mod accounts;
+mod apply;
 mod deliveries;
+mod error;
 mod invitations;
 mod outbound;
 mod retention;
@@ -16,7 +18,9 @@ mod whatsapp;
 mod whatsapp_numbers;
 
 pub use accounts::*;
+pub use apply::*;
 pub use deliveries::*;
+pub use error::{StoreError, StoreResult};
 pub use invitations::*;
 pub use outbound::*;
 pub use retention::*;
@@ -29,12 +33,10 @@ pub use whatsapp_numbers::*;
 
 use std::sync::Arc;
 
-pub type StoreResult<T> = Result<T, sqlx::Error>;
-
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + 'static {}
+pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + ApplyStore + 'static {}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + 'static> Store for T {}
+impl<T: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + ApplyStore + 'static> Store for T {}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

@@ -16,6 +16,16 @@ pub enum MatchRule {
     LegacyGuess,
 }
 
+impl MatchRule {
+    /// The name it is stored under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::Invitation => "invitation",
+            MatchRule::LegacyGuess => "legacy_guess",
+        }
+    }
+}
+
 /// A session about to be stored.
 #[derive(Clone, Debug)]
 pub struct NewSession {
@@ -52,18 +62,5 @@ pub struct StatusChange {
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn insert_session(&self, session: &NewSession) -> StoreResult<()>;
     async fn session(&self, id: &SessionId) -> StoreResult<Option<SessionView>>;
-    async fn session_by_connection(&self, id: &ConnectionId) -> StoreResult<Option<SessionRecord>>;
-    /// Sessions whose invitation has one of these ids (out-of-band record id
-    /// or invitation message id), newest first.
-    async fn sessions_by_invitation(&self, ids: &[String]) -> StoreResult<Vec<SessionRecord>>;
-    /// The newest session still waiting for a scan and not yet linked.
-    async fn newest_waiting_session(&self) -> StoreResult<Option<SessionRecord>>;
-    /// Applies `change` if the session is still at `change.from`; `false`
-    /// when another writer got there first.
-    async fn apply_status(&self, change: &StatusChange) -> StoreResult<bool>;
-    /// Moves unscanned sessions past their expiry to `abandoned` and returns
-    /// them.
-    async fn abandon_expired(&self, now: DateTime<Utc>) -> StoreResult<Vec<SessionView>>;
 }

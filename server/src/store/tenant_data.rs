@@ -1,6 +1,7 @@
 //! A tenant's orders, payments, notifications and helpdesk entities.
 
 use super::StoreResult;
+use crate::events::tenant::NotificationPayload;
 use app::protocol::{
     ActivityItem, DashboardSummary, Notification, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority, Room, TenantId,
 };
@@ -42,33 +43,42 @@ pub struct NewNotification {
     pub action_url: Option<String>,
     pub action_text: Option<String>,
     pub metadata: Value,
+    /// What caused it (`delivery:42`), so causing it again creates nothing.
+    pub source: Option<String>,
+}
+
+impl NewNotification {
+    /// The notification a payload asks for, in `tenant`.
+    pub fn from_payload(tenant: TenantId, p: NotificationPayload, source: Option<String>) -> Self {
+        Self {
+            tenant,
+            user: p.user_id,
+            title: p.title,
+            message: p.message,
+            kind: p.kind,
+            priority: p.priority,
+            action_url: p.action_url,
+            action_text: p.action_text,
+            metadata: p.metadata,
+            source,
+        }
+    }
 }
 
 /// Which notifications a reader sees.
 #[derive(Clone, Debug)]
 pub struct NotificationQuery {
     pub tenant: TenantId,
-    /// A reader sees the tenant-wide ones and their own; `None`: all.
+    /// A staff member sees the tenant-wide ones and their own, with their
+    /// own read state; `None` (a back end): all, with the tenant's state.
     pub user: Option<i64>,
     pub include_read: bool,
     pub include_dismissed: bool,
-    /// Only notifications older than this id (paging cursor).
+    /// Only notifications older than this id (paging down), newest first…
     pub before: Option<i64>,
+    /// …or only newer ones, oldest first (catching up after a reconnect).
+    pub after: Option<i64>,
     pub limit: i64,
-}
-
-/// Unread counts after a change: tenant-wide, and per user.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct UnreadCounts {
-    pub wide: i64,
-    pub per_user: Vec<(i64, i64)>,
-}
-
-impl UnreadCounts {
-    /// What `user` sees: the tenant-wide ones plus their own.
-    pub fn for_user(&self, user: i64) -> i64 {
-        self.wide + self.per_user.iter().find(|(u, _)| *u == user).map_or(0, |(_, n)| *n)
-    }
 }
 
 /// The outcome of recording an order or payment.
@@ -81,22 +91,12 @@ pub struct Upserted<T> {
 
 #[async_trait]
 pub trait TenantDataStore: Send + Sync {
-    /// Creates the order, or updates a known one's details and status.
-    async fn upsert_order(&self, order: &NewOrder, at: DateTime<Utc>) -> StoreResult<Upserted<OrderView>>;
-    /// Records a payment and sets its order's payment status; the order is
-    /// `None` if neither its id nor its number is known.
-    async fn record_payment(&self, payment: &NewPayment, at: DateTime<Utc>) -> StoreResult<Upserted<Option<OrderView>>>;
     async fn dashboard(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<DashboardSummary>;
-
-    async fn insert_notification(&self, n: &NewNotification, at: DateTime<Utc>) -> StoreResult<Notification>;
-    async fn notification(&self, tenant: TenantId, id: i64) -> StoreResult<Option<Notification>>;
+    /// A notification as `reader` sees it (`None`: the tenant's view).
+    async fn notification(&self, tenant: TenantId, id: i64, reader: Option<i64>) -> StoreResult<Option<Notification>>;
     async fn list_notifications(&self, q: &NotificationQuery) -> StoreResult<Vec<Notification>>;
-    async fn set_notification_state(&self, tenant: TenantId, id: i64, read: Option<bool>, dismissed: Option<bool>) -> StoreResult<Option<Notification>>;
-    /// Marks every notification `user` sees as read.
-    async fn mark_all_read(&self, tenant: TenantId, user: Option<i64>) -> StoreResult<u64>;
-    async fn unread_counts(&self, tenant: TenantId) -> StoreResult<UnreadCounts>;
-
-    async fn upsert_entity(&self, tenant: TenantId, room: Room, id: &str, data: &Value, at: DateTime<Utc>) -> StoreResult<()>;
+    /// What `reader` has unread.
+    async fn unread_count(&self, tenant: TenantId, reader: Option<i64>) -> StoreResult<i64>;
     async fn list_entities(&self, tenant: TenantId, room: Room, limit: i64) -> StoreResult<Vec<Value>>;
 }
 

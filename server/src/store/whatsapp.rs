@@ -1,7 +1,7 @@
 //! WhatsApp messages: outgoing ones with their delivery status, and replies.
 
 use super::StoreResult;
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, TenantId};
+use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -48,25 +48,9 @@ pub struct NewIncoming {
 
 #[async_trait]
 pub trait WhatsAppStore: Send + Sync {
-    /// Registers an outgoing message; a known `wamid` returns the stored one
-    /// (which may be another tenant's: the caller checks) and `false`.
-    async fn insert_outgoing(&self, message: &NewOutgoing) -> StoreResult<(OutgoingMessage, bool)>;
     async fn outgoing_by_wamid(&self, wamid: &str) -> StoreResult<Option<OutgoingMessage>>;
     /// A college's newest outgoing messages, newest first.
     async fn list_outgoing(&self, college: &CollegeId, limit: i64) -> StoreResult<Vec<OutgoingMessage>>;
-    /// Applies `change` if the message is still at `change.from`.
-    async fn apply_message_change(&self, change: &MessageChange) -> StoreResult<bool>;
-    /// Of `candidates`, the one whose message to `contact` from
-    /// `phone_number_id` Meta confirmed last (a status applied to it).
-    async fn last_confirmed_college(
-        &self,
-        contact: &str,
-        phone_number_id: &str,
-        candidates: &[TenantId],
-    ) -> StoreResult<Option<CollegeId>>;
-    /// Stores a reply; `None` if this `wamid` was stored before.
-    async fn insert_incoming(&self, message: &NewIncoming) -> StoreResult<Option<IncomingMessage>>;
     /// A college's newest replies, newest first.
     async fn list_incoming(&self, college: &CollegeId, limit: i64) -> StoreResult<Vec<IncomingMessage>>;
-
 }

@@ -4,7 +4,8 @@ use crate::helpers::*;
 use app::protocol::ConnectionStatus::*;
 use app::protocol::{ServerMessage, SessionId};
 use chrono::Utc;
-use tidings::store::{DeliveryStore, NewDelivery, SqliteStore};
+use tidings::events::{NewDelivery, Provider};
+use tidings::store::{DeliveryStore, Lease, SqliteStore};
 
 #[tokio::test]
 async fn an_unscanned_session_is_abandoned_and_the_page_is_told() {
@@ -32,16 +33,17 @@ async fn a_delivery_stored_before_a_crash_is_applied_after_restart() {
     let store = SqliteStore::connect(&url).await.unwrap();
     let body = serde_json::json!({"id": "crash-1", "type": "Connection", "connectionId": "c-crash",
         "state": "response-sent", "theirLabel": "Survivor", "outOfBandId": created.out_of_band_id});
-    store
-        .record_delivery(&NewDelivery {
-            provider: "confirmd",
-            delivery_key: "id:crash-1".into(),
-            topic: "connections.response-sent".into(),
-            body: body.to_string().into_bytes(),
-            received_at: Utc::now(),
-        })
-        .await
-        .unwrap();
+    let delivery = NewDelivery {
+        provider: Provider::Platform,
+        delivery_key: "id:crash-1".into(),
+        topic: "connections.response-sent".into(),
+        body: body.to_string().into_bytes(),
+        claim: None,
+        received_at: Utc::now(),
+    };
+    // Leased by a node that is gone (its lease has run out).
+    let lease = Lease { owner: "gone/run".into(), until: Utc::now() - chrono::Duration::seconds(1) };
+    store.record_deliveries(&[delivery], &lease).await.unwrap();
     drop(store);
 
     let app = spawn_in(dir, &[]).await;

@@ -83,14 +83,14 @@ impl AccountStore for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE email = ?")
+        Ok(sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE email = ?")
             .bind(email)
             .fetch_optional(&self.pool)
-            .await
+            .await?)
     }
 
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
-        sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await
+        Ok(sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
     async fn set_membership(&self, user: i64, tenant: TenantId, role: Role) -> StoreResult<()> {
@@ -160,11 +160,11 @@ impl AccountStore for SqliteStore {
     }
 
     async fn auth_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AuthSession>> {
-        sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM auth_sessions WHERE token_hash = ? AND expires_at > ?")
+        Ok(sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM auth_sessions WHERE token_hash = ? AND expires_at > ?")
             .bind(token_hash)
             .bind(now)
             .fetch_optional(&self.pool)
-            .await
+            .await?)
     }
 
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -190,10 +190,10 @@ impl AccountStore for SqliteStore {
     }
 
     async fn api_key(&self, key_hash: &str) -> StoreResult<Option<(TenantId, i64)>> {
-        sqlx::query_as("SELECT tenant_id, id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
+        Ok(sqlx::query_as("SELECT tenant_id, id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
             .bind(key_hash)
             .fetch_optional(&self.pool)
-            .await
+            .await?)
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKeyView>> {

@@ -1,92 +1,85 @@
-//! [`DeliveryStore`] on SQLite.
+//! [`DeliveryStore`] and [`ApplyStore`] on SQLite. Deliveries are written
+//! (and units of work run) by the writer thread; claims take the write
+//! lock's turn like every other writer.
 
 use super::SqliteStore;
+use crate::events::{NewDelivery, Provider, StoredDelivery};
 use crate::store::*;
-use app::protocol::{DeliveryStatus, SessionId};
+use app::protocol::DeliveryStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
+use std::any::Any;
+use std::sync::Arc;
+
+const STORED: &str = "id, provider, topic, body, status, attempts";
+
+/// A delivery `lease` may take: not leased, its lease ran out, or leased
+/// by an earlier run of the same node (which died: it would have let go).
+fn free<'a>(query: &mut QueryBuilder<'a, Sqlite>, lease: &'a Lease, now: DateTime<Utc>) {
+    query.push("(lease_until IS NULL OR lease_until <= ").push_bind(now);
+    if let Some(node) = lease.node() {
+        query.push(" OR (substr(lease_owner, 1, length(").push_bind(node).push(")) = ").push_bind(node);
+        query.push(" AND lease_owner <> ").push_bind(&*lease.owner).push(")");
+    }
+    query.push(")");
+}
 
 #[async_trait]
 impl DeliveryStore for SqliteStore {
-    async fn record_delivery(&self, d: &NewDelivery) -> StoreResult<Recorded> {
-        let mut recorded = self.writer.record(vec![d.clone()]).await?;
-        recorded.pop().ok_or(sqlx::Error::RowNotFound)
+    async fn record_deliveries(&self, deliveries: &[NewDelivery], lease: &Lease) -> StoreResult<Vec<Recorded>> {
+        self.writer.record(deliveries.to_vec(), lease.clone()).await
     }
 
-    async fn record_deliveries(&self, deliveries: &[NewDelivery]) -> StoreResult<Vec<Recorded>> {
-        self.writer.record(deliveries.to_vec()).await
-    }
-
-    async fn requeue_unmatched(&self, provider: &str, key_prefix: &str) -> StoreResult<Vec<i64>> {
+    async fn claim_due(&self, providers: &[Provider], now: DateTime<Utc>, lease: &Lease, limit: i64) -> StoreResult<Vec<StoredDelivery>> {
+        let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET lease_owner = ");
+        update.push_bind(&*lease.owner).push(", lease_until = ").push_bind(lease.until);
+        update.push(" WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = ").push_bind(DeliveryStatus::Pending);
+        update.push(" AND provider IN (");
+        let mut list = update.separated(", ");
+        for provider in providers {
+            list.push_bind(*provider);
+        }
+        update.push(") AND (next_attempt_at IS NULL OR next_attempt_at <= ").push_bind(now).push(") AND ");
+        free(&mut update, lease, now);
+        update.push(" ORDER BY id LIMIT ").push_bind(limit);
+        update.push(format!(") RETURNING {STORED}"));
         let mut write = self.write().await?;
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "UPDATE webhook_deliveries SET status = ?1, next_attempt_at = NULL \
-             WHERE provider = ?2 AND status = ?3 AND substr(delivery_key, 1, length(?4)) = ?4 RETURNING id",
-        )
-        .bind(DeliveryStatus::Pending)
-        .bind(provider)
-        .bind(DeliveryStatus::Unmatched)
-        .bind(key_prefix)
-        .fetch_all(&mut *write.conn)
-        .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        let mut claimed: Vec<StoredDelivery> = update.build_query_as().fetch_all(&mut *write.conn).await?;
+        claimed.sort_by_key(|d| d.id);
+        Ok(claimed)
     }
 
-    async fn pending_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<StoredDelivery>> {
-        let mut found = Vec::with_capacity(ids.len());
+    async fn claim(&self, ids: &[i64], lease: &Lease) -> StoreResult<Vec<StoredDelivery>> {
+        let now = Utc::now();
+        let mut claimed = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let mut select = QueryBuilder::<Sqlite>::new(
-                "SELECT id, provider, topic, body, status, attempts FROM webhook_deliveries WHERE status = ",
-            );
-            select.push_bind(DeliveryStatus::Pending).push(" AND id IN (");
-            let mut list = select.separated(", ");
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET lease_owner = ");
+            update.push_bind(&*lease.owner).push(", lease_until = ").push_bind(lease.until);
+            update.push(" WHERE status = ").push_bind(DeliveryStatus::Pending).push(" AND ");
+            free(&mut update, lease, now);
+            update.push(" AND id IN (");
+            let mut list = update.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
             }
-            select.push(") ORDER BY id");
-            found.extend(select.build_query_as::<StoredDelivery>().fetch_all(&self.pool).await?);
+            update.push(format!(") RETURNING {STORED}"));
+            let mut write = self.write().await?;
+            claimed.extend(update.build_query_as::<StoredDelivery>().fetch_all(&mut *write.conn).await?);
         }
-        found.sort_by_key(|d| d.id);
-        Ok(found)
+        claimed.sort_by_key(|d| d.id);
+        Ok(claimed)
     }
 
-    async fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
-        // Taking a fresh delivery (see FRESH_GRACE) would apply it twice at once.
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM webhook_deliveries WHERE status = ? \
-             AND (next_attempt_at <= ? OR (next_attempt_at IS NULL AND received_at <= ?)) ORDER BY id LIMIT ?",
-        )
-        .bind(DeliveryStatus::Pending)
-        .bind(now)
-        .bind(now - FRESH_GRACE)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: i64,
-        status: DeliveryStatus,
-        session: Option<&SessionId>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        self.finish_deliveries(&[Finished { id, status, session: session.cloned() }], at).await
-    }
-
-    async fn finish_deliveries(&self, finished: &[Finished], at: DateTime<Utc>) -> StoreResult<()> {
-        self.writer.finish(finished.to_vec(), at).await
-    }
-
-    async fn delay_delivery(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
+    async fn delay_delivery(&self, id: i64, owner: &str, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2, \
+             lease_owner = NULL, lease_until = NULL WHERE id = ?3 AND lease_owner = ?4",
         )
         .bind(error)
         .bind(retry_at)
         .bind(id)
+        .bind(owner)
         .execute(&mut *self.derived_write().await?.conn)
         .await?;
         Ok(())
@@ -121,7 +114,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at \
              FROM webhook_deliveries \
              WHERE (?1 IS NULL OR topic = ?1 OR topic LIKE ?1 || '.%') AND (?2 IS NULL OR status = ?2) \
@@ -131,62 +124,89 @@ impl DeliveryStore for SqliteStore {
         .bind(filter.status)
         .bind(filter.limit)
         .fetch_all(&self.pool)
-        .await
+        .await?)
+    }
+}
+
+#[async_trait]
+impl ApplyStore for SqliteStore {
+    async fn apply(&self, owner: Arc<str>, units: Vec<Unit>) -> StoreResult<Vec<Done>> {
+        self.writer.apply(owner, units).await
+    }
+
+    async fn run_boxed(&self, work: Work<Box<dyn Any + Send>>) -> anyhow::Result<(Box<dyn Any + Send>, Vec<OutboxEntry>)> {
+        self.writer.run(work).await
+    }
+
+    async fn unpublished(&self, limit: i64) -> StoreResult<Vec<OutboxEntry>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, change FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ?").bind(limit).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(id, text)| Ok(OutboxEntry { id, change: serde_json::from_str(&text).map_err(StoreError::database)? }))
+            .collect()
+    }
+
+    async fn mark_published(&self, ids: &[i64]) -> StoreResult<()> {
+        let now = Utc::now();
+        for chunk in ids.chunks(500) {
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE outbox SET published_at = ");
+            update.push_bind(now).push(" WHERE id IN (");
+            let mut list = update.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(&mut *self.derived_write().await?.conn).await?;
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::events::{NewDelivery, Provider};
     use crate::store::*;
-    use app::protocol::{DeliveryStatus, SessionId};
+    use app::protocol::DeliveryStatus;
     use chrono::{Duration, Utc};
 
-    /// The delivery writer writes with its own connection; what it writes
-    /// must read back through sqlx, and compare in SQL, as sqlx's own
-    /// writes do.
+    fn lease(owner: &str, secs: i64) -> Lease {
+        Lease { owner: owner.into(), until: Utc::now() + Duration::seconds(secs) }
+    }
+
+    fn new(key: &str) -> NewDelivery {
+        NewDelivery { provider: Provider::Tenant, delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), claim: None, received_at: Utc::now() }
+    }
+
+    /// A leased delivery is its node's: no claim takes it until the lease
+    /// runs out, and only its holder's unit marks it.
     #[tokio::test]
-    async fn deliveries_and_outcomes_from_the_writer_read_back_and_compare_through_sqlx() {
+    async fn leases_keep_a_delivery_to_one_node_until_they_run_out() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
-        let new = |key: &str, age: Duration| NewDelivery {
-            provider: "test",
-            delivery_key: key.into(),
-            topic: "t".into(),
-            body: b"{}".to_vec(),
-            received_at: Utc::now() - age,
-        };
-        let old = Duration::seconds(5);
-        let ids: Vec<i64> = store
-            .record_deliveries(&[new("a", old), new("b", old), new("c", old), new("young", Duration::zero())])
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| match r {
-                Recorded::New(id) => id,
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        let due = store.due_deliveries(Utc::now(), 10).await.unwrap();
-        assert_eq!(due, ids[..3], "the old ones are due; the young one is within its grace");
+        let recorded = store.record_deliveries(&[new("a"), new("b")], &lease("node-a", 30)).await.unwrap();
+        let ids: Vec<i64> = recorded.iter().map(|r| match r { Recorded::New(id) => *id, other => panic!("{other:?}") }).collect();
+        let providers = [Provider::Tenant];
+        assert!(store.claim_due(&providers, Utc::now(), &lease("node-b", 30), 10).await.unwrap().is_empty(), "leased to node a");
+        assert!(store.claim(&ids, &lease("node-b", 30)).await.unwrap().is_empty());
 
-        let session = SessionId::new("s-1");
-        let done = |id, status, session: Option<&SessionId>| Finished { id, status, session: session.cloned() };
-        // Outcomes and a new delivery queued together share a transaction.
-        let at = Utc::now();
-        let outcomes = [done(ids[0], DeliveryStatus::Processed, Some(&session)), done(ids[1], DeliveryStatus::Unmatched, None)];
-        let young = new("d", Duration::zero());
-        let (finished, recorded) = tokio::join!(store.finish_deliveries(&outcomes, at), store.record_delivery(&young));
-        finished.unwrap();
-        assert!(matches!(recorded.unwrap(), Recorded::New(_)));
+        // Node b's unit for a delivery it does not hold changes nothing.
+        let unit = |id| Unit { delivery: id, work: Box::new(|_: &mut dyn ApplyTx| Ok(Applied::default())) };
+        let done = store.apply("node-b".into(), vec![unit(ids[0])]).await.unwrap();
+        assert!(matches!(done[..], [Done::Lost]), "{done:?}");
+        let done = store.apply("node-a".into(), vec![unit(ids[0])]).await.unwrap();
+        assert!(matches!(done[..], [Done::Applied { .. }]), "{done:?}");
+        let again = store.apply("node-a".into(), vec![unit(ids[0])]).await.unwrap();
+        assert!(matches!(again[..], [Done::Lost]), "an applied delivery is not applied twice");
 
-        assert_eq!(store.pending_deliveries(&ids).await.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(), ids[2..]);
+        // Once node a's lease on the other runs out, node b may claim it.
+        let later = Utc::now() + Duration::seconds(31);
+        let claimed = store.claim_due(&providers, later, &Lease { owner: "node-b".into(), until: later + Duration::seconds(30) }, 10).await.unwrap();
+        assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), ids[1..]);
+        store.delay_delivery(ids[1], "node-b", "boom", Utc::now()).await.unwrap();
         let listed = store.list_deliveries(&DeliveryFilter { topic: None, status: None, limit: 10 }).await.unwrap();
-        let of = |id: i64| listed.iter().find(|d| d.id == id).expect("listed");
-        let first = of(ids[0]);
-        assert_eq!((first.status, first.attempts, first.session_id.as_ref()), (DeliveryStatus::Processed, 1, Some(&session)));
-        assert_eq!(first.processed_at.map(|t| t.timestamp_micros()), Some(at.timestamp_micros()));
-        assert!((first.received_at - (at - old)).num_seconds().abs() <= 1);
-        assert_eq!((of(ids[1]).status, of(ids[1]).session_id.as_ref()), (DeliveryStatus::Unmatched, None));
-        assert_eq!((of(ids[2]).status, of(ids[2]).attempts), (DeliveryStatus::Pending, 0));
+        let first = listed.iter().find(|d| d.id == ids[0]).unwrap();
+        assert_eq!((first.status, first.attempts), (DeliveryStatus::Processed, 1));
+        let second = listed.iter().find(|d| d.id == ids[1]).unwrap();
+        assert_eq!((second.status, second.attempts, second.last_error.as_deref()), (DeliveryStatus::Pending, 1, Some("boom")));
     }
 }

@@ -26,14 +26,14 @@ impl InvitationStore for SqliteStore {
     }
 
     async fn open_invitation(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<OpenInvitation>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT i.tenant_id, t.name AS tenant_name, i.email, i.role, i.expires_at FROM invitations i \
              JOIN tenants t ON t.id = i.tenant_id WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.expires_at > ?",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await
+        .await?)
     }
 
     async fn use_invitation(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -1,10 +1,13 @@
 //! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
 //! so a committed delivery is on disk before the webhook is acknowledged.
-//! One file per storage area.
+//! One file per storage area; deliveries and units of work go through the
+//! writer thread ([`writer`]), the rest through sqlx.
 
 mod accounts;
+mod apply;
 mod deliveries;
 mod invitations;
+mod notification_sql;
 mod notifications;
 mod orders;
 mod outbound;
@@ -15,6 +18,7 @@ mod whatsapp;
 mod whatsapp_numbers;
 mod writer;
 
+use crate::store::StoreError;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
@@ -26,33 +30,24 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct SqliteStore {
     /// For reads.
     pool: SqlitePool,
-    /// One connection for the durable writes of [`SqliteStore::write`]
-    /// (webhook deliveries have their own writer). Only the holder of a turn
-    /// uses it, so it is never busy when a turn begins; taking one of the
-    /// readers' connections instead would make the writer, holding the
-    /// lock's turn, wait behind reads (a batch of fifty connect flows
-    /// queues fifty reads at once).
+    /// One connection for the durable writes of [`SqliteStore::write`]. Only
+    /// the holder of a turn uses it, so it is never busy when a turn begins
+    /// (a reader's connection could be, and the turn would wait on reads).
     writes: SqlitePool,
-    /// For what the delivery worker derives from stored deliveries: status
-    /// changes and failed attempts. Its commits skip the fsync
-    /// (`synchronous=NORMAL`; so do the delivery writer's transactions of
-    /// "processed" marks alone), which is safe because everything it writes
-    /// can be derived again: a delivery stays pending until its "processed"
-    /// mark is on disk, the WAL is made durable in order (any later full
-    /// commit, or a checkpoint, covers these frames too), and re-applying a
-    /// delivery changes nothing it already changed.
+    /// For bookkeeping that can be lost without harm (a failed attempt's
+    /// retry time, the outbox's "published" marks): commits skip the fsync
+    /// (`synchronous=NORMAL`). Losing them means a retry comes sooner, or a
+    /// change is published again, which pages take as the same state.
     derived: SqlitePool,
-    /// Writes webhook deliveries, many per transaction, and the worker's
-    /// "processed" marks.
+    /// Writes webhook deliveries, many per transaction, and runs the
+    /// worker's units of work.
     writer: writer::Writer,
-    /// Every writer in the process (`writes`, `derived`, `writer`) takes turns
-    /// here. SQLite has one write lock, and a
-    /// connection that finds it taken sleeps in its busy handler, 1 ms, then
-    /// 2, 5, 10… before it looks again: a trace at 1,000 webhooks a second
-    /// counted thousands of such sleeps, each in some webhook's latency. A
-    /// queue in the process hands the lock over the moment it is free, in
-    /// order. (The busy timeout still covers other processes, such as
-    /// `tidings admin`.) No method holds a turn while it calls another.
+    /// Every writer in the process (`writes`, `derived`, `writer`) takes
+    /// turns here: SQLite has one write lock, and a connection that finds it
+    /// taken sleeps in its busy handler and retries, where a queue in the
+    /// process hands the lock over the moment it is free, in order. (The
+    /// busy timeout still covers other processes, such as `tidings admin`.)
+    /// No method holds a turn while it calls another.
     gate: Arc<Mutex<()>>,
 }
 
@@ -105,5 +100,15 @@ impl SqliteStore {
     async fn derived_write(&self) -> sqlx::Result<WriteTurn> {
         let turn = self.gate.clone().lock_owned().await;
         Ok(WriteTurn { _turn: turn, conn: self.derived.acquire().await? })
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolClosed => StoreError::Closed,
+            other => StoreError::database(other),
+        }
     }
 }

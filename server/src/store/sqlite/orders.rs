@@ -1,8 +1,9 @@
-//! Orders, payments and the dashboard of [`TenantDataStore`] on SQLite.
+//! The dashboard of [`TenantDataStore`] on SQLite. Orders and payments are
+//! written by units of work ([`super::apply`]).
 
 use super::SqliteStore;
 use crate::store::*;
-use app::protocol::{DashboardSummary, Forward, OrderStatus, OrderView, PaymentStatus, TenantId};
+use app::protocol::{DashboardSummary, OrderStatus, OrderView, PaymentStatus, TenantId};
 use chrono::{DateTime, Duration, Timelike, Utc};
 
 pub(super) const ORDER_COLUMNS: &str =
@@ -35,112 +36,7 @@ impl From<OrderRow> for OrderView {
     }
 }
 
-/// A status column's place in its order of statuses ([`Forward`]), in SQL,
-/// so a compare-and-move happens in one statement.
-fn rank<T: Forward>(column: &str) -> String {
-    let arms: String = T::ALL.iter().map(|s| format!(" WHEN '{}' THEN {}", s.name(), s.rank())).collect();
-    format!("(CASE {column}{arms} ELSE -1 END)")
-}
-
 impl SqliteStore {
-    pub(super) async fn upsert_order_row(&self, o: &NewOrder, at: DateTime<Utc>) -> StoreResult<Upserted<OrderView>> {
-        let mut write = self.write().await?;
-        let existed: Option<(i64,)> = sqlx::query_as("SELECT id FROM orders WHERE tenant_id = ? AND order_number = ?")
-            .bind(o.tenant)
-            .bind(&o.order_number)
-            .fetch_optional(&mut *write.conn)
-            .await?;
-        // A repeat that would move the status back changes nothing.
-        let sql = format!(
-            "INSERT INTO orders (tenant_id, order_number, customer_name, customer_email, amount_cents, status, items, metadata, \
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (tenant_id, order_number) DO UPDATE SET customer_name = excluded.customer_name, \
-             customer_email = excluded.customer_email, amount_cents = excluded.amount_cents, status = excluded.status, \
-             items = excluded.items, metadata = excluded.metadata, updated_at = excluded.updated_at \
-             WHERE {} >= {} RETURNING {ORDER_COLUMNS}",
-            rank::<OrderStatus>("excluded.status"),
-            rank::<OrderStatus>("orders.status"),
-        );
-        let row: Option<OrderRow> = sqlx::query_as(&sql)
-            .bind(o.tenant)
-            .bind(&o.order_number)
-            .bind(&o.customer_name)
-            .bind(&o.customer_email)
-            .bind(o.amount_cents)
-            .bind(o.status)
-            .bind(o.items.to_string())
-            .bind(o.metadata.to_string())
-            .bind(at)
-            .bind(at)
-            .fetch_optional(&mut *write.conn)
-            .await?;
-        let row = match row {
-            Some(row) => row,
-            None => {
-                let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = ? AND order_number = ?");
-                sqlx::query_as(&sql).bind(o.tenant).bind(&o.order_number).fetch_one(&mut *write.conn).await?
-            }
-        };
-        Ok(Upserted { value: row.into(), new: existed.is_none() })
-    }
-
-    pub(super) async fn record_payment_row(&self, p: &NewPayment, at: DateTime<Utc>) -> StoreResult<Upserted<Option<OrderView>>> {
-        let mut write = self.write().await?;
-        let order: Option<(i64, Option<PaymentStatus>)> = sqlx::query_as(
-            "SELECT id, payment_status FROM orders WHERE tenant_id = ?1 AND (id = ?2 OR order_number = ?3) ORDER BY id LIMIT 1",
-        )
-        .bind(p.tenant)
-        .bind(p.order_id)
-        .bind(&p.order_number)
-        .fetch_optional(&mut *write.conn)
-        .await?;
-        let order_id = order.map(|(id, _)| id);
-        // A payment status behind the order's is history, not news.
-        let moves = order.and_then(|(_, previous)| previous).is_none_or(|previous| previous.advance(p.status).is_some());
-        let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO payments (tenant_id, order_id, payment_id, amount_cents, status, metadata, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, payment_id, status) DO NOTHING",
-        )
-        .bind(p.tenant)
-        .bind(order_id)
-        .bind(&p.payment_id)
-        .bind(p.amount_cents)
-        .bind(p.status)
-        .bind(p.metadata.to_string())
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        let mut view = None;
-        if let Some(id) = order_id {
-            let status = match p.status {
-                PaymentStatus::Paid => Some(OrderStatus::Paid),
-                PaymentStatus::Failed => Some(OrderStatus::Failed),
-                PaymentStatus::Refunded => Some(OrderStatus::Refunded),
-                PaymentStatus::Pending => None,
-            };
-            // Each moves forward only: a late `pending` after `paid` changes
-            // neither the payment status nor the order's.
-            let sql = format!(
-                "UPDATE orders SET \
-                 payment_status = CASE WHEN payment_status IS NULL OR {new_payment} > {old_payment} THEN ?1 ELSE payment_status END, \
-                 status = CASE WHEN ?2 IS NOT NULL AND {new_order} > {old_order} THEN ?2 ELSE status END, updated_at = ?3 \
-                 WHERE id = ?4 RETURNING {ORDER_COLUMNS}",
-                new_payment = rank::<PaymentStatus>("?1"),
-                old_payment = rank::<PaymentStatus>("payment_status"),
-                new_order = rank::<OrderStatus>("?2"),
-                old_order = rank::<OrderStatus>("status"),
-            );
-            let row: OrderRow =
-                sqlx::query_as(&sql).bind(p.status).bind(status).bind(at).bind(id).fetch_one(&mut *tx).await?;
-            view = Some(row.into());
-        }
-        tx.commit().await?;
-        Ok(Upserted { value: view, new: inserted && moves })
-    }
-
     pub(super) async fn dashboard_summary(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<DashboardSummary> {
         let midnight = now.with_hour(0).and_then(|t| t.with_minute(0)).and_then(|t| t.with_second(0)).unwrap_or(now)
             - Duration::nanoseconds(now.timestamp_subsec_nanos() as i64);

@@ -256,7 +256,7 @@ impl OutboundStore for SqliteStore {
             .bind(delivery)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     async fn set_endpoint_health(&self, endpoint: i64, failing_since: Option<DateTime<Utc>>, disabled_reason: Option<&str>) -> StoreResult<bool> {

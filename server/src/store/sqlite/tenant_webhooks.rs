@@ -58,14 +58,14 @@ impl TenantWebhookStore for SqliteStore {
     }
 
     async fn signing_secrets(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<Vec<SigningSecret>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT secret, expires_at FROM tenant_webhook_secrets \
              WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY expires_at IS NOT NULL, id DESC",
         )
         .bind(tenant)
         .bind(now)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     async fn rotate_secret(&self, tenant: TenantId, secret: &str, at: DateTime<Utc>, grace_until: DateTime<Utc>) -> StoreResult<()> {
@@ -90,6 +90,6 @@ impl TenantWebhookStore for SqliteStore {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 }

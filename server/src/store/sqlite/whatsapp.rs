@@ -1,8 +1,9 @@
-//! [`WhatsAppStore`] on SQLite.
+//! [`WhatsAppStore`] on SQLite: what pages read. Messages are written by
+//! units of work ([`super::apply`]).
 
 use super::SqliteStore;
 use crate::store::*;
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, TenantId};
+use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -83,42 +84,8 @@ impl From<IncomingRow> for IncomingMessage {
     }
 }
 
-/// The timestamp column a reported status fills.
-fn time_column(status: MessageStatus) -> Option<&'static str> {
-    match status {
-        MessageStatus::Pending => None,
-        MessageStatus::Sent => Some("sent_at"),
-        MessageStatus::Delivered => Some("delivered_at"),
-        MessageStatus::Read => Some("read_at"),
-        MessageStatus::Failed => Some("failed_at"),
-    }
-}
-
 #[async_trait]
 impl WhatsAppStore for SqliteStore {
-    async fn insert_outgoing(&self, m: &NewOutgoing) -> StoreResult<(OutgoingMessage, bool)> {
-        let mut write = self.write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, phone_number_id, status, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING",
-        )
-        .bind(&m.college_id)
-        .bind(&m.to)
-        .bind(&m.template)
-        .bind(&m.wamid)
-        .bind(&m.phone_number_id)
-        .bind(MessageStatus::Pending)
-        .bind(m.created_at)
-        .bind(m.created_at)
-        .execute(&mut *write.conn)
-        .await?
-        .rows_affected()
-            == 1;
-        drop(write);
-        let stored = self.outgoing_by_wamid(&m.wamid).await?.ok_or(sqlx::Error::RowNotFound)?;
-        Ok((stored, inserted))
-    }
-
     async fn outgoing_by_wamid(&self, wamid: &str) -> StoreResult<Option<OutgoingMessage>> {
         let sql = format!("SELECT {OUTGOING_COLUMNS} FROM whatsapp_messages WHERE wamid = ?");
         let row: Option<OutgoingRow> = sqlx::query_as(&sql).bind(wamid).fetch_optional(&self.pool).await?;
@@ -129,69 +96,6 @@ impl WhatsAppStore for SqliteStore {
         let sql = format!("SELECT {OUTGOING_COLUMNS} FROM whatsapp_messages WHERE college_id = ? ORDER BY id DESC LIMIT ?");
         let rows: Vec<OutgoingRow> = sqlx::query_as(&sql).bind(college).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    async fn apply_message_change(&self, c: &MessageChange) -> StoreResult<bool> {
-        // The column name comes from a closed set above, never from input.
-        let fill = time_column(c.reported).map(|col| format!(", {col} = COALESCE({col}, ?)")).unwrap_or_default();
-        let sql = format!(
-            "UPDATE whatsapp_messages SET status = ?, updated_at = ?{fill}, confirmed_at = ?, \
-             phone_number_id = COALESCE(phone_number_id, ?), error_code = COALESCE(error_code, ?), error_title = COALESCE(error_title, ?), \
-             error_message = COALESCE(error_message, ?), error_details = COALESCE(error_details, ?) \
-             WHERE wamid = ? AND status = ?"
-        );
-        let mut query = sqlx::query(&sql).bind(c.to).bind(Utc::now());
-        if !fill.is_empty() {
-            query = query.bind(c.at);
-        }
-        query = query.bind(c.confirmed_at).bind(&c.phone_number_id);
-        let error = c.error.as_ref();
-        let result = query
-            .bind(error.map(|e| e.code))
-            .bind(error.map(|e| e.title.clone()))
-            .bind(error.and_then(|e| e.message.clone()))
-            .bind(error.and_then(|e| e.details.clone()))
-            .bind(&c.wamid)
-            .bind(c.from)
-            .execute(&mut *self.derived_write().await?.conn)
-            .await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    async fn last_confirmed_college(
-        &self,
-        contact: &str,
-        phone_number_id: &str,
-        candidates: &[TenantId],
-    ) -> StoreResult<Option<CollegeId>> {
-        let rows: Vec<(CollegeId,)> = sqlx::query_as(
-            "SELECT college_id FROM whatsapp_messages WHERE to_number = ? AND phone_number_id = ? \
-             AND confirmed_at IS NOT NULL ORDER BY confirmed_at DESC, id DESC LIMIT 50",
-        )
-        .bind(contact)
-        .bind(phone_number_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|(c,)| c).find(|c| c.tenant().is_some_and(|t| candidates.contains(&t))))
-    }
-
-    async fn insert_incoming(&self, m: &NewIncoming) -> StoreResult<Option<IncomingMessage>> {
-        let mut write = self.write().await?;
-        let sql = format!(
-            "INSERT INTO whatsapp_incoming (college_id, from_number, profile_name, wamid, kind, text, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING RETURNING {INCOMING_COLUMNS}"
-        );
-        let row: Option<IncomingRow> = sqlx::query_as(&sql)
-            .bind(&m.college_id)
-            .bind(&m.from)
-            .bind(&m.profile_name)
-            .bind(&m.wamid)
-            .bind(&m.kind)
-            .bind(&m.text)
-            .bind(m.received_at)
-            .fetch_optional(&mut *write.conn)
-            .await?;
-        Ok(row.map(Into::into))
     }
 
     async fn list_incoming(&self, college: &CollegeId, limit: i64) -> StoreResult<Vec<IncomingMessage>> {

@@ -83,7 +83,7 @@ impl WhatsAppNumberStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     async fn number_owners(&self, phone_number_id: &str) -> StoreResult<Vec<TenantId>> {

@@ -1,31 +1,31 @@
 //! The delivery writer: one thread with a SQLite connection of its own
-//! writes webhook deliveries and the worker's "processed" marks.
+//! writes webhook deliveries and runs the worker's units of work.
 //!
 //! - **Group commit.** Deliveries from many concurrent requests share one
 //!   durable transaction, and each request is answered only after its
-//!   commit. SQLite has one writer and a commit costs an fsync (about
-//!   0.4 ms here), so committing one delivery at a time caps intake near
-//!   2,500 a second; batching lifts the cap without weakening "a 2xx means
-//!   it is on disk".
-//! - **Marks ride along.** The worker's marks queue here too and go in the
+//!   commit. SQLite has one writer and a commit costs an fsync, so
+//!   committing one delivery at a time would cap intake; batching lifts
+//!   the cap without weakening "a 2xx means it is on disk".
+//! - **Units ride along.** The worker's units of work (a delivery's state
+//!   change, what it causes, and its mark) queue here too and go in the
 //!   same transaction as whatever deliveries are waiting, so intake and the
-//!   worker take one turn at the write lock between them, not one each. A
-//!   transaction of marks alone skips the fsync (`synchronous=NORMAL`; see
-//!   [`super::SqliteStore`] for why that is safe).
-//! - **A job fails alone.** Should a shared transaction fail, each of its
-//!   jobs is written again in a transaction of its own, so one bad
-//!   delivery cannot fail the webhooks that happened to share its commit.
+//!   worker take one turn at the write lock between them. A transaction of
+//!   units alone skips the fsync (`synchronous=NORMAL`): a unit and its
+//!   delivery's mark commit together, so losing the last commits to a power
+//!   cut leaves their deliveries pending, to be applied again.
+//! - **A job fails alone.** Each job runs in a savepoint of the shared
+//!   transaction: one that fails is rolled back alone, and the rest commit.
 //! - **One hand-off per batch.** The batch crosses to this thread once;
-//!   every row is written with a statement prepared once and kept. Through
-//!   sqlx each statement, and each row it returned, was a hand-off between
-//!   threads of its own: a profile of ingest showed commits of sixty rows
-//!   taking 1.7 ms, most of it waiting for those hand-offs to be scheduled
-//!   on two busy cores.
+//!   every statement is prepared once and kept on the connection.
 
-use crate::store::{Finished, NewDelivery, Recorded, StoreResult};
+use super::apply;
+use crate::events::NewDelivery;
+use crate::store::{Done, Lease, OutboxEntry, Recorded, StoreError, StoreResult, Unit, Work};
+use apply::rows::timestamp;
 use app::protocol::DeliveryStatus;
-use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, TransactionBehavior};
+use chrono::Utc;
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,9 +36,39 @@ const QUEUE: usize = 8192;
 /// Jobs folded into one transaction at most.
 const MAX_BATCH: usize = 512;
 
+type Ran = anyhow::Result<(Box<dyn Any + Send>, Vec<OutboxEntry>)>;
+
 enum Job {
-    Record { deliveries: Vec<NewDelivery>, reply: oneshot::Sender<StoreResult<Vec<Recorded>>> },
-    Finish { finished: Vec<Finished>, at: DateTime<Utc>, reply: oneshot::Sender<StoreResult<()>> },
+    Record { deliveries: Vec<NewDelivery>, lease: Lease, reply: oneshot::Sender<StoreResult<Vec<Recorded>>> },
+    Apply { owner: Arc<str>, units: Vec<Unit>, reply: oneshot::Sender<Vec<Done>> },
+    Run { work: Work<Box<dyn Any + Send>>, reply: oneshot::Sender<Ran> },
+}
+
+/// A job's answer, sent once its transaction has committed.
+enum Answer {
+    Record(oneshot::Sender<StoreResult<Vec<Recorded>>>, StoreResult<Vec<Recorded>>),
+    Apply(oneshot::Sender<Vec<Done>>, Vec<Done>),
+    Run(oneshot::Sender<Ran>, Ran),
+}
+
+impl Answer {
+    /// Sends the answer; if the commit failed, the failure instead.
+    fn send(self, committed: Result<(), &rusqlite::Error>) {
+        match (self, committed) {
+            (Answer::Record(reply, result), Ok(())) => drop(reply.send(result)),
+            (Answer::Apply(reply, done), Ok(())) => drop(reply.send(done)),
+            (Answer::Run(reply, result), Ok(())) => drop(reply.send(result)),
+            (Answer::Record(reply, _), Err(err)) => drop(reply.send(Err(failure(err)))),
+            (Answer::Apply(reply, done), Err(err)) => drop(reply.send(done.iter().map(|_| Done::Failed(err.to_string())).collect())),
+            (Answer::Run(reply, _), Err(err)) => drop(reply.send(Err(anyhow::anyhow!("commit failed: {err}")))),
+        }
+    }
+}
+
+/// A failure to hand to every job of a batch (rusqlite's errors are not
+/// `Clone`).
+fn failure(err: &impl std::fmt::Display) -> StoreError {
+    StoreError::Database(err.to_string().into())
 }
 
 pub(super) struct Writer {
@@ -54,32 +84,39 @@ impl Writer {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // The schema's `status IN (…)` check builds a temporary index on
-        // every execution (about 2.5 µs of an UPDATE's 9 µs, measured); this
-        // connection writes statuses only from `DeliveryStatus`, whose names
-        // are exactly the checked ones.
+        // The schema's `status IN (…)` checks build a temporary index on
+        // every execution; this connection writes statuses only from the
+        // protocol's enums, whose names are exactly the checked ones.
         conn.pragma_update(None, "ignore_check_constraints", true)?;
         let (jobs, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx))?;
         Ok(Self { jobs })
     }
 
-    /// Stores `deliveries` (all or none) and returns once they are durable.
-    pub(super) async fn record(&self, deliveries: Vec<NewDelivery>) -> StoreResult<Vec<Recorded>> {
+    /// Stores `deliveries` (all or none), the new ones leased to `lease`,
+    /// and returns once they are durable.
+    pub(super) async fn record(&self, deliveries: Vec<NewDelivery>, lease: Lease) -> StoreResult<Vec<Recorded>> {
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Record { deliveries, reply }).await?;
-        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+        self.send(Job::Record { deliveries, lease, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Records the outcomes of applied deliveries.
-    pub(super) async fn finish(&self, finished: Vec<Finished>, at: DateTime<Utc>) -> StoreResult<()> {
+    /// Applies units of work as `owner`.
+    pub(super) async fn apply(&self, owner: Arc<str>, units: Vec<Unit>) -> StoreResult<Vec<Done>> {
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Finish { finished, at, reply }).await?;
-        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+        self.send(Job::Apply { owner, units, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)
+    }
+
+    /// Runs one unit of work that applies no delivery.
+    pub(super) async fn run(&self, work: Work<Box<dyn Any + Send>>) -> Ran {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Run { work, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn send(&self, job: Job) -> StoreResult<()> {
-        self.jobs.send(job).await.map_err(|_| sqlx::Error::PoolClosed)
+        self.jobs.send(job).await.map_err(|_| StoreError::Closed)
     }
 }
 
@@ -112,115 +149,115 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
         let turn = gate.blocking_lock();
         // What arrived while this waited for its turn joins the batch.
         gather(&mut rx, &mut batch);
-        match write(&mut conn, &batch, &mut durable) {
-            Ok(recorded) => reply(batch, Ok(recorded)),
-            // One job's failure must not fail the others that happened to
-            // share its transaction: each is tried again on its own.
-            Err(err) if batch.len() > 1 => {
-                tracing::warn!(error = %err, jobs = batch.len(), "a shared transaction failed; writing its jobs one by one");
-                for job in batch {
-                    let job = vec![job];
-                    let outcome = write(&mut conn, &job, &mut durable);
-                    reply(job, outcome);
-                }
-            }
-            Err(err) => reply(batch, Err(err)),
-        }
+        write(&mut conn, batch, &mut durable);
         drop(turn);
     }
 }
 
-/// Answers each job of a batch with the batch's outcome.
-fn reply(batch: Vec<Job>, outcome: rusqlite::Result<std::vec::IntoIter<Vec<Recorded>>>) {
-    match outcome {
-        Ok(mut recorded) => {
-            for job in batch {
-                match job {
-                    Job::Record { reply, .. } => drop(reply.send(Ok(recorded.next().expect("an outcome per record job")))),
-                    Job::Finish { reply, .. } => drop(reply.send(Ok(()))),
-                }
-            }
-        }
-        Err(err) => {
-            tracing::error!(error = %err, jobs = batch.len(), "delivery writer's transaction failed");
-            let failed = || sqlx::Error::Protocol(err.to_string());
-            for job in batch {
-                match job {
-                    Job::Record { reply, .. } => drop(reply.send(Err(failed()))),
-                    Job::Finish { reply, .. } => drop(reply.send(Err(failed()))),
-                }
-            }
-        }
-    }
-}
-
-/// Writes a batch in one transaction; returns each record job's outcomes,
-/// in order. A first row with a new key is new; a repeat (in this batch or
-/// from before) is a duplicate of the stored one.
-fn write(conn: &mut Connection, batch: &[Job], durable: &mut bool) -> rusqlite::Result<std::vec::IntoIter<Vec<Recorded>>> {
+/// Writes a batch in one transaction, each job in a savepoint of its own,
+/// and answers every job once the transaction has committed.
+fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
     let records = batch.iter().any(|job| matches!(job, Job::Record { .. }));
     if records != *durable {
-        conn.pragma_update(None, "synchronous", if records { "FULL" } else { "NORMAL" })?;
+        if let Err(err) = conn.pragma_update(None, "synchronous", if records { "FULL" } else { "NORMAL" }) {
+            tracing::error!(error = %err, "the delivery writer could not set its durability");
+        }
         *durable = records;
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut results = Vec::new();
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            tracing::error!(error = %err, jobs = batch.len(), "the delivery writer could not begin a transaction");
+            for job in batch {
+                fail(job, &err);
+            }
+            return;
+        }
+    };
+    let now = Utc::now();
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        answers.push(match job {
+            Job::Record { deliveries, lease, reply } => {
+                Answer::Record(reply, record(&mut tx, &deliveries, &lease).map_err(StoreError::database))
+            }
+            Job::Apply { owner, units, reply } => {
+                Answer::Apply(reply, units.into_iter().map(|unit| apply::apply(&mut tx, &owner, now, unit)).collect())
+            }
+            Job::Run { work, reply } => Answer::Run(reply, apply::run(&mut tx, now, work)),
+        });
+    }
+    let committed = tx.commit();
+    if let Err(err) = &committed {
+        tracing::error!(error = %err, jobs = answers.len(), "the delivery writer's transaction failed");
+    }
+    for answer in answers {
+        answer.send(committed.as_ref().map(|_| ()));
+    }
+}
+
+/// Answers a job that could not run at all.
+fn fail(job: Job, err: &rusqlite::Error) {
+    match job {
+        Job::Record { reply, .. } => drop(reply.send(Err(failure(err)))),
+        Job::Apply { units, reply, .. } => drop(reply.send(units.iter().map(|_| Done::Failed(err.to_string())).collect())),
+        Job::Run { reply, .. } => drop(reply.send(Err(anyhow::anyhow!("{err}")))),
+    }
+}
+
+/// Stores one request's deliveries in a savepoint; a first row with a new
+/// key is new (and leased), a repeat (in this batch or from before) is a
+/// duplicate of the stored one.
+fn record(tx: &mut Transaction<'_>, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
+    let savepoint = tx.savepoint()?;
+    let mut recorded = Vec::with_capacity(deliveries.len());
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (provider, delivery_key) DO NOTHING",
+        let mut insert = savepoint.prepare_cached(
+            "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at, claim, lease_owner, lease_until) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (provider, delivery_key) DO NOTHING",
         )?;
-        let mut stored =
-            tx.prepare_cached("SELECT id FROM webhook_deliveries WHERE provider = ?1 AND delivery_key = ?2")?;
-        let mut mark = tx.prepare_cached(
-            "UPDATE webhook_deliveries SET status = ?1, session_id = ?2, processed_at = ?3, \
-             attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id = ?4",
-        )?;
-        for job in batch {
-            match job {
-                Job::Record { deliveries, .. } => {
-                    let mut recorded = Vec::with_capacity(deliveries.len());
-                    for d in deliveries {
-                        let received_at = timestamp(d.received_at);
-                        let pending = DeliveryStatus::Pending.as_str();
-                        let params = params![d.provider, d.delivery_key, d.topic, d.body, pending, received_at];
-                        if insert.execute(params)? == 1 {
-                            recorded.push(Recorded::New(tx.last_insert_rowid()));
-                        } else {
-                            let id = stored.query_row(params![d.provider, d.delivery_key], |row| row.get(0))?;
-                            recorded.push(Recorded::Duplicate(id));
-                        }
-                    }
-                    results.push(recorded);
-                }
-                Job::Finish { finished, at, .. } => {
-                    let at = timestamp(*at);
-                    for f in finished {
-                        mark.execute(params![f.status.as_str(), f.session.as_ref().map(|s| s.as_str()), at, f.id])?;
-                    }
-                }
+        let mut stored = savepoint.prepare_cached("SELECT id FROM webhook_deliveries WHERE provider = ?1 AND delivery_key = ?2")?;
+        let until = timestamp(lease.until);
+        for d in deliveries {
+            let provider = d.provider.as_str();
+            let params = params![
+                provider,
+                d.delivery_key,
+                d.topic,
+                d.body,
+                DeliveryStatus::Pending.as_str(),
+                timestamp(d.received_at),
+                d.claim,
+                &*lease.owner,
+                until
+            ];
+            if insert.execute(params)? == 1 {
+                recorded.push(Recorded::New(savepoint.last_insert_rowid()));
+            } else {
+                let id = stored.query_row(params![provider, d.delivery_key], |row| row.get(0))?;
+                recorded.push(Recorded::Duplicate(id));
             }
         }
     }
-    tx.commit()?;
-    Ok(results.into_iter())
-}
-
-/// A time as sqlx writes it, so that reads through sqlx decode it and the
-/// store's comparisons of stored times (text in SQLite) hold.
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    savepoint.commit()?;
+    Ok(recorded)
 }
 
 #[cfg(test)]
 mod tests {
     use super::{timestamp, Job};
-    use crate::store::{DeliveryStore, NewDelivery, Recorded, SqliteStore};
-    use tokio::sync::oneshot;
+    use crate::events::{NewDelivery, Provider};
+    use crate::store::{DeliveryStore, Lease, Recorded, SqliteStore};
     use chrono::Utc;
+    use tokio::sync::oneshot;
 
     fn delivery(key: &str) -> NewDelivery {
-        NewDelivery { provider: "test", delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), received_at: Utc::now() }
+        let received_at = Utc::now();
+        NewDelivery { provider: Provider::Tenant, delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), claim: None, received_at }
+    }
+
+    fn lease() -> Lease {
+        Lease { owner: "test-node".into(), until: Utc::now() + chrono::Duration::seconds(30) }
     }
 
     async fn store(dir: &tempfile::TempDir) -> SqliteStore {
@@ -231,7 +268,7 @@ mod tests {
     async fn concurrent_requests_share_a_commit_and_repeats_are_duplicates() {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir).await;
-        let first = store.record_deliveries(&[delivery("a"), delivery("b"), delivery("a")]).await.unwrap();
+        let first = store.record_deliveries(&[delivery("a"), delivery("b"), delivery("a")], &lease()).await.unwrap();
         let (Recorded::New(a), Recorded::New(b), Recorded::Duplicate(a_again)) = (first[0], first[1], first[2]) else {
             panic!("{first:?}");
         };
@@ -239,12 +276,12 @@ mod tests {
         assert_eq!(a, a_again);
         let many = futures_util::future::join_all((0..50).map(|i| {
             let store = &store;
-            async move { store.record_delivery(&delivery(&format!("k{}", i % 25))).await.unwrap() }
+            async move { store.record_deliveries(&[delivery(&format!("k{}", i % 25))], &lease()).await.unwrap()[0] }
         }))
         .await;
         let new = many.iter().filter(|r| matches!(r, Recorded::New(_))).count();
         assert_eq!(new, 25, "each key stored once");
-        assert_eq!(store.record_delivery(&delivery("b")).await.unwrap(), Recorded::Duplicate(b));
+        assert_eq!(store.record_deliveries(&[delivery("b")], &lease()).await.unwrap(), vec![Recorded::Duplicate(b)]);
     }
 
     #[tokio::test]
@@ -252,7 +289,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir).await;
         let batch: Vec<NewDelivery> = (0..1200).map(|i| delivery(&format!("k{}", i % 1000))).collect();
-        let recorded = store.record_deliveries(&batch).await.unwrap();
+        let recorded = store.record_deliveries(&batch, &lease()).await.unwrap();
         assert!(recorded[..1000].iter().all(|r| matches!(r, Recorded::New(_))), "the first thousand keys are new");
         for (first, repeat) in recorded[..200].iter().zip(&recorded[1000..]) {
             let (Recorded::New(id), Recorded::Duplicate(again)) = (first, repeat) else { panic!("{first:?} {repeat:?}") };
@@ -276,8 +313,8 @@ mod tests {
         let turn = store.gate.lock().await;
         let (bad_reply, bad) = oneshot::channel();
         let (good_reply, good) = oneshot::channel();
-        store.writer.send(Job::Record { deliveries: vec![delivery("poison")], reply: bad_reply }).await.unwrap();
-        store.writer.send(Job::Record { deliveries: vec![delivery("fine")], reply: good_reply }).await.unwrap();
+        store.writer.send(Job::Record { deliveries: vec![delivery("poison")], lease: lease(), reply: bad_reply }).await.unwrap();
+        store.writer.send(Job::Record { deliveries: vec![delivery("fine")], lease: lease(), reply: good_reply }).await.unwrap();
         drop(turn);
         assert!(bad.await.unwrap().is_err(), "the poisoned delivery is refused");
         let good = good.await.unwrap().expect("the other delivery is stored");

@@ -1,11 +1,10 @@
 //! A stored delivery, parsed once: what the worker applies, and the subject
 //! whose events must be applied in order.
 
-use crate::intake::confirmd_payload::{self, ConnectionEvent, PlatformEvent};
-use crate::intake::tenant_payload::TenantEvent;
-use crate::intake::whatsapp_payload::WaEvent;
-use crate::intake::{confirmd, tenant_events, whatsapp};
-use crate::store::StoredDelivery;
+use super::platform::{self, ConnectionEvent, PlatformEvent};
+use super::tenant::TenantEvent;
+use super::whatsapp::WaEvent;
+use super::Provider;
 
 pub enum Parsed {
     /// A connection event of the wallet platform.
@@ -16,18 +15,23 @@ pub enum Parsed {
     Tenant(TenantEvent),
 }
 
+/// A stored body that does not parse (an older build accepted it): it fails
+/// like any processing error.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error(transparent)]
+    Platform(#[from] platform::PayloadError),
+    #[error("stored event unreadable: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 impl Parsed {
-    /// Parses the body by its provider. A body that does not parse was
-    /// accepted by an older build; it fails like any processing error.
-    pub fn of(delivery: &StoredDelivery) -> anyhow::Result<Parsed> {
-        Ok(match delivery.provider.as_str() {
-            confirmd::PROVIDER => {
-                let family = delivery.topic.split('.').next();
-                Parsed::platform(confirmd_payload::parse(&delivery.body, family)?)
-            }
-            whatsapp::PROVIDER => Parsed::WhatsApp(serde_json::from_slice(&delivery.body)?),
-            tenant_events::PROVIDER => Parsed::Tenant(serde_json::from_slice(&delivery.body)?),
-            other => anyhow::bail!("no processor for provider `{other}`"),
+    /// Parses a stored body by its provider.
+    pub fn of(provider: Provider, topic: &str, body: &[u8]) -> Result<Parsed, ParseError> {
+        Ok(match provider {
+            Provider::Platform => Parsed::platform(platform::parse(body, topic.split('.').next())?),
+            Provider::WhatsApp => Parsed::WhatsApp(serde_json::from_slice(body)?),
+            Provider::Tenant => Parsed::Tenant(serde_json::from_slice(body)?),
         })
     }
 
@@ -64,24 +68,18 @@ impl Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::protocol::DeliveryStatus;
     use serde_json::json;
 
-    fn stored(provider: &str, topic: &str, body: serde_json::Value) -> StoredDelivery {
-        let body = serde_json::to_vec(&body).unwrap();
-        StoredDelivery { id: 1, provider: provider.into(), topic: topic.into(), body, status: DeliveryStatus::Pending, attempts: 0 }
-    }
-
-    fn subject(delivery: &StoredDelivery) -> Option<String> {
-        Parsed::of(delivery).unwrap().subject().map(str::to_owned)
+    fn subject(provider: Provider, topic: &str, body: serde_json::Value) -> Option<String> {
+        Parsed::of(provider, topic, &serde_json::to_vec(&body).unwrap()).unwrap().subject().map(str::to_owned)
     }
 
     #[test]
     fn a_connection_event_is_about_its_connection_or_else_its_invitation() {
         let with_id = json!({"type": "Connection", "connectionId": "conn-1", "state": "response-sent", "outOfBandId": "oob-1"});
-        assert_eq!(subject(&stored(confirmd::PROVIDER, "connections.response-sent", with_id)).as_deref(), Some("conn-1"));
+        assert_eq!(subject(Provider::Platform, "connections.response-sent", with_id).as_deref(), Some("conn-1"));
         let without = json!({"type": "Connection", "state": "invitation-sent", "outOfBandId": "oob-1"});
-        assert_eq!(subject(&stored(confirmd::PROVIDER, "connections.invitation-sent", without)).as_deref(), Some("oob-1"));
+        assert_eq!(subject(Provider::Platform, "connections.invitation-sent", without).as_deref(), Some("oob-1"));
     }
 
     #[test]
@@ -95,19 +93,20 @@ mod tests {
             errors: vec![],
         };
         let body = serde_json::to_value(&status).unwrap();
-        assert_eq!(subject(&stored(whatsapp::PROVIDER, "whatsapp.status.sent", body)).as_deref(), Some("wamid.1"));
+        assert_eq!(subject(Provider::WhatsApp, "whatsapp.status.sent", body).as_deref(), Some("wamid.1"));
     }
 
     #[test]
     fn an_event_about_no_one_thing_joins_the_shared_sequence() {
         let credential = json!({"type": "Credential", "state": "offer-sent", "credentialExchangeId": "cx-1"});
-        let parsed = Parsed::of(&stored(confirmd::PROVIDER, "credentials.offer-sent", credential)).unwrap();
+        let parsed = Parsed::of(Provider::Platform, "credentials.offer-sent", &serde_json::to_vec(&credential).unwrap()).unwrap();
         assert!(matches!(parsed, Parsed::Kept));
         assert_eq!(parsed.subject(), None);
     }
 
     #[test]
-    fn a_body_of_an_unknown_provider_is_an_error_not_a_guess() {
-        assert!(Parsed::of(&stored("elsewhere", "x", json!({}))).is_err());
+    fn a_body_that_does_not_fit_its_provider_is_an_error_not_a_guess() {
+        assert!(Parsed::of(Provider::WhatsApp, "x", b"{}").is_err());
+        assert!(Parsed::of(Provider::Tenant, "x", b"not json").is_err());
     }
 }

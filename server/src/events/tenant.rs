@@ -74,21 +74,6 @@ impl NotificationPayload {
         }
         Ok(())
     }
-
-    /// The notification to store for `tenant`.
-    pub fn into_new(self, tenant: TenantId) -> crate::store::NewNotification {
-        crate::store::NewNotification {
-            tenant,
-            user: self.user_id,
-            title: self.title,
-            message: self.message,
-            kind: self.kind,
-            priority: self.priority,
-            action_url: self.action_url,
-            action_text: self.action_text,
-            metadata: self.metadata,
-        }
-    }
 }
 
 /// Seed 002's enhanced payload: `{"event", "notification"?, "data"?}`.
@@ -101,6 +86,13 @@ pub struct EntityPayload {
     pub data: Option<Value>,
 }
 
+/// What a tenant event produced, for the webhook's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Produced {
+    pub order_id: Option<i64>,
+    pub notification_id: Option<i64>,
+}
+
 /// What is stored for the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "endpoint", rename_all = "snake_case")]
@@ -111,23 +103,59 @@ pub enum TenantEvent {
     Entity { tenant: TenantId, entity: EntityPayload },
 }
 
-/// Which endpoint a tenant event arrived on (`None`: the generic events
-/// endpoint, always on when webhooks are).
-pub fn endpoint_of(kind: &str) -> Option<TenantEndpoint> {
-    match kind {
-        "orders" => Some(TenantEndpoint::Orders),
-        "payments" => Some(TenantEndpoint::Payments),
-        "notifications" => Some(TenantEndpoint::Notifications),
-        _ => None,
+/// The tenant webhook paths: `/api/webhooks/{orders,payments,notifications}`
+/// (seed 004) and `/api/webhooks/events` (seed 002).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookKind {
+    Orders,
+    Payments,
+    Notifications,
+    Events,
+}
+
+impl std::str::FromStr for WebhookKind {
+    type Err = ();
+
+    fn from_str(path: &str) -> Result<Self, ()> {
+        Ok(match path {
+            "orders" => Self::Orders,
+            "payments" => Self::Payments,
+            "notifications" => Self::Notifications,
+            "events" => Self::Events,
+            _ => return Err(()),
+        })
     }
 }
 
-/// Types `payload` for `kind` (`orders`, `payments`, `notifications`,
-/// `events`), with a reason naming the field when it does not fit.
-pub fn parse(kind: &str, tenant: TenantId, payload: Value) -> Result<TenantEvent, String> {
+impl WebhookKind {
+    /// The path segment it arrives on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Orders => "orders",
+            Self::Payments => "payments",
+            Self::Notifications => "notifications",
+            Self::Events => "events",
+        }
+    }
+
+    /// The endpoint a tenant can switch off (`None`: the generic events
+    /// endpoint, always on when webhooks are).
+    pub fn endpoint(self) -> Option<TenantEndpoint> {
+        match self {
+            Self::Orders => Some(TenantEndpoint::Orders),
+            Self::Payments => Some(TenantEndpoint::Payments),
+            Self::Notifications => Some(TenantEndpoint::Notifications),
+            Self::Events => None,
+        }
+    }
+}
+
+/// Types `payload` for `kind`, with a reason naming the field when it does
+/// not fit.
+pub fn parse(kind: WebhookKind, tenant: TenantId, payload: Value) -> Result<TenantEvent, String> {
     let fail = |what: &str, e: serde_json::Error| format!("invalid {what}: {e}");
     Ok(match kind {
-        "orders" => {
+        WebhookKind::Orders => {
             let order: OrderPayload = serde_json::from_value(payload).map_err(|e| fail("order", e))?;
             if order.order_number.trim().is_empty() {
                 return Err("invalid order: `orderNumber` is empty".into());
@@ -137,19 +165,19 @@ pub fn parse(kind: &str, tenant: TenantId, payload: Value) -> Result<TenantEvent
             }
             TenantEvent::Order { tenant, order }
         }
-        "payments" => {
+        WebhookKind::Payments => {
             let payment: PaymentPayload = serde_json::from_value(payload).map_err(|e| fail("payment", e))?;
             if payment.order_id.is_none() && payment.order_number.is_none() {
                 return Err("invalid payment: `orderId` or `orderNumber` is required".into());
             }
             TenantEvent::Payment { tenant, payment }
         }
-        "notifications" => {
+        WebhookKind::Notifications => {
             let notification: NotificationPayload = serde_json::from_value(payload).map_err(|e| fail("notification", e))?;
             notification.check()?;
             TenantEvent::Notification { tenant, notification }
         }
-        _ => TenantEvent::Entity { tenant, entity: serde_json::from_value(payload).map_err(|e| fail("event", e))? },
+        WebhookKind::Events => TenantEvent::Entity { tenant, entity: serde_json::from_value(payload).map_err(|e| fail("event", e))? },
     })
 }
 
@@ -163,26 +191,26 @@ mod tests {
         let order = json!({"tenantId": "1", "orderNumber": "ORD-12345", "customerName": "John Doe",
             "customerEmail": "john@example.com", "amount": 99.99, "status": "paid",
             "items": [{"productId": "prod_123", "quantity": 2, "price": 49.99}], "metadata": {"source": "shopify-headless"}});
-        let TenantEvent::Order { order, .. } = parse("orders", TenantId(1), order).unwrap() else { panic!() };
+        let TenantEvent::Order { order, .. } = parse(WebhookKind::Orders, TenantId(1), order).unwrap() else { panic!() };
         assert_eq!((order.order_number.as_str(), order.status), ("ORD-12345", OrderStatus::Paid));
         let payment = json!({"orderNumber": "ORD-12345", "amount": 99.99, "status": "paid", "paymentId": "pay_123456"});
-        assert!(matches!(parse("payments", TenantId(1), payment), Ok(TenantEvent::Payment { .. })));
+        assert!(matches!(parse(WebhookKind::Payments, TenantId(1), payment), Ok(TenantEvent::Payment { .. })));
         let note = json!({"title": "Low Stock Alert", "message": "Product XYZ is running low", "type": "warning", "priority": "medium"});
-        let TenantEvent::Notification { notification, .. } = parse("notifications", TenantId(1), note).unwrap() else { panic!() };
+        let TenantEvent::Notification { notification, .. } = parse(WebhookKind::Notifications, TenantId(1), note).unwrap() else { panic!() };
         assert_eq!(notification.kind, NotificationType::Warning);
     }
 
     #[test]
     fn reasons_name_the_field() {
-        let err = parse("orders", TenantId(1), json!({"amount": 5})).unwrap_err();
+        let err = parse(WebhookKind::Orders, TenantId(1), json!({"amount": 5})).unwrap_err();
         assert!(err.contains("orderNumber"), "{err}");
-        let err = parse("orders", TenantId(1), json!({"orderNumber": "A", "amount": "lots"})).unwrap_err();
+        let err = parse(WebhookKind::Orders, TenantId(1), json!({"orderNumber": "A", "amount": "lots"})).unwrap_err();
         assert!(err.contains("invalid order"), "{err}");
-        let err = parse("payments", TenantId(1), json!({"paymentId": "p", "status": "paid"})).unwrap_err();
+        let err = parse(WebhookKind::Payments, TenantId(1), json!({"paymentId": "p", "status": "paid"})).unwrap_err();
         assert!(err.contains("orderNumber"), "{err}");
-        let err = parse("notifications", TenantId(1), json!({"title": "t", "message": "m", "priority": "extreme"})).unwrap_err();
+        let err = parse(WebhookKind::Notifications, TenantId(1), json!({"title": "t", "message": "m", "priority": "extreme"})).unwrap_err();
         assert!(err.contains("extreme"), "{err}");
-        let err = parse("notifications", TenantId(1), json!({"title": "t", "message": "m", "actionUrl": "javascript:alert(1)"})).unwrap_err();
+        let err = parse(WebhookKind::Notifications, TenantId(1), json!({"title": "t", "message": "m", "actionUrl": "javascript:alert(1)"})).unwrap_err();
         assert!(err.contains("actionUrl"), "{err}");
     }
 }

@@ -59,12 +59,6 @@ impl WaEvent {
     }
 }
 
-/// The key prefix of every status of `wamid` (to requeue them once the
-/// message becomes known).
-pub fn status_key_prefix(wamid: &str) -> String {
-    format!("status:{wamid}:")
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
     #[error("invalid JSON: {0}")]
@@ -233,5 +227,5 @@ pub fn parse(body: &[u8]) -> Result<Vec<WaEvent>, PayloadError> {
 }
 
 #[cfg(test)]
-#[path = "whatsapp_payload_tests.rs"]
+#[path = "whatsapp_tests.rs"]
 mod tests;

@@ -200,5 +200,5 @@ fn credo(obj: &Map<String, Value>) -> PlatformEvent {
 }
 
 #[cfg(test)]
-#[path = "confirmd_payload_tests.rs"]
+#[path = "platform_tests.rs"]
 mod tests;

@@ -1,0 +1,29 @@
+//! A webhook delivery: as intake stores it, and as the worker reads it back.
+
+use super::Provider;
+use app::protocol::DeliveryStatus;
+use chrono::{DateTime, Utc};
+
+/// A webhook delivery, stored before it is acknowledged.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub provider: Provider,
+    /// The provider's delivery id, or a hash of the body when it has none.
+    pub delivery_key: String,
+    pub topic: String,
+    pub body: Vec<u8>,
+    /// What a later record can make this delivery applicable again by (a
+    /// message's `wamid`, an invitation's id), when it is kept unmatched.
+    pub claim: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StoredDelivery {
+    pub id: i64,
+    pub provider: Provider,
+    pub topic: String,
+    pub body: Vec<u8>,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+}
