@@ -38,12 +38,7 @@ pub fn use_auth() -> Auth {
 pub fn pick_tenant(me: &Me, wanted: Option<String>, admin_only: bool) -> Option<TenantMembership> {
     let eligible = |t: &&TenantMembership| !admin_only || t.role == Role::Admin;
     let wanted = wanted.and_then(|w| w.parse::<i64>().ok());
-    me.tenants
-        .iter()
-        .filter(eligible)
-        .find(|t| Some(t.tenant_id.0) == wanted)
-        .or_else(|| me.tenants.iter().find(eligible))
-        .cloned()
+    me.tenants.iter().filter(eligible).find(|t| Some(t.tenant_id.0) == wanted).or_else(|| me.tenants.iter().find(eligible)).cloned()
 }
 
 /// Shows its children to signed-in staff; sends anyone else to the login

@@ -204,13 +204,7 @@ impl Tally {
 }
 
 /// `bench hold`: the child's side.
-pub async fn hold(
-    target: &Target,
-    subscribe: Subscribe,
-    sockets: usize,
-    watch: Vec<String>,
-    patience: Duration,
-) -> anyhow::Result<()> {
+pub async fn hold(target: &Target, subscribe: Subscribe, sockets: usize, watch: Vec<String>, patience: Duration) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let waiting = watch.iter().map(|_| AtomicIsize::new(0)).collect();
     let tally = Arc::new(Tally { watch, waiting, completed: Notify::new() });

@@ -151,9 +151,7 @@ async fn main() -> anyhow::Result<()> {
     rlimit::Resource::NOFILE.set(hard, hard)?;
     // The floors start their own peers and need no server.
     let floor = match cli.scenario {
-        Scenario::FloorFanout { sockets, messages, writers } => {
-            Some(scenarios::floor::fanout(sockets, messages, writers.into())?)
-        }
+        Scenario::FloorFanout { sockets, messages, writers } => Some(scenarios::floor::fanout(sockets, messages, writers.into())?),
         Scenario::FloorRequests { count, connections } => Some(scenarios::floor::requests(count, connections)?),
         _ => None,
     };
@@ -179,9 +177,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }
-        Scenario::Fanout { sockets, messages, processes } => {
-            scenarios::fanout::run(&target, sockets, processes.into(), messages).await?
-        }
+        Scenario::Fanout { sockets, messages, processes } => scenarios::fanout::run(&target, sockets, processes.into(), messages).await?,
         Scenario::Idle { sockets, hold_secs, processes } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
             scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid).await?

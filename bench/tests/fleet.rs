@@ -40,10 +40,7 @@ async fn idle_and_fanout_over_two_client_processes_count_every_socket_and_update
         ("TIDINGS_ADMIN_PASSWORD".into(), "bench-password-1".into()),
     ]);
     let settings = Settings::from_lookup(&move |k| vars.get(k).cloned()).expect("settings");
-    let options = LeptosOptions::builder()
-        .output_name("tidings")
-        .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
-        .build();
+    let options = LeptosOptions::builder().output_name("tidings").site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()).build();
     let app = Application::build(settings.clone(), options).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let server = tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -70,15 +70,21 @@ test('notifications that arrive while the page is offline appear once it is back
   await postTenant(server, secret, 'orders', { tenantId: 1, orderNumber: 'ORD-1', amount: 10, status: 'paid' });
   await expect(badge(page)).toHaveText('1');
 
+  // More than one page of the bell's list (10) arrives while it is offline.
   await server.stop();
   const other = await startServer({ dataDir });
-  await postTenant(other, secret, 'orders', { tenantId: 1, orderNumber: 'ORD-2', amount: 20, status: 'paid' });
+  for (let n = 2; n <= 16; n++) {
+    await postTenant(other, secret, 'orders', { tenantId: 1, orderNumber: `ORD-${n}`, amount: 20, status: 'paid' });
+  }
   await other.stop();
   server = await startServer({ dataDir, port });
 
-  await expect(badge(page)).toHaveText('2', { timeout: 30_000 });
-  await page.getByRole('button', { name: /Notifications, 2 unread/ }).click();
-  await expect(page.locator('.note')).toHaveCount(2);
-  await expect(page.locator('.note', { hasText: 'New order ORD-2' })).toHaveCount(1);
-  await expect(page.locator('.stat[data-stat="orders"] .stat-value')).toHaveText('2');
+  await expect(badge(page)).toHaveText('16', { timeout: 30_000 });
+  await page.getByRole('button', { name: /Notifications, 16 unread/ }).click();
+  // The whole gap, without a "load more": every one of them, once.
+  await expect(page.locator('.note')).toHaveCount(16);
+  for (const n of [2, 9, 16]) {
+    await expect(page.locator('.note', { hasText: `New order ORD-${n}` })).toHaveCount(1);
+  }
+  await expect(page.locator('.stat[data-stat="orders"] .stat-value')).toHaveText('16');
 });

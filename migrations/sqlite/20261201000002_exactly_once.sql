@@ -10,7 +10,10 @@ ALTER TABLE webhook_deliveries ADD COLUMN lease_until TEXT;
 -- What makes an unmatched delivery applicable again (a wamid, an invitation id).
 ALTER TABLE webhook_deliveries ADD COLUMN claim TEXT;
 CREATE INDEX webhook_deliveries_claim ON webhook_deliveries (provider, claim) WHERE status = 'unmatched';
+-- Claims scan pending deliveries in id order; this replaces the index on
+-- (status, next_attempt_at), which every insert and mark kept up to date too.
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (id) WHERE status = 'pending';
+DROP INDEX webhook_deliveries_due;
 
 -- Changes for pages, committed with what caused them and published after.
 CREATE TABLE outbox (
@@ -46,3 +49,8 @@ CREATE TABLE notification_reads (
     PRIMARY KEY (notification_id, user_id)
 );
 CREATE INDEX notifications_user ON notifications (tenant_id, user_id, id);
+
+-- A payment that arrives before its order waits under the order's number,
+-- and moves the order forward once the order arrives.
+ALTER TABLE payments ADD COLUMN order_number TEXT;
+CREATE INDEX payments_waiting ON payments (tenant_id, order_number) WHERE order_id IS NULL;

@@ -30,7 +30,10 @@ const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);
 
 fn checked_email(email: &str) -> anyhow::Result<String> {
     let email = email.trim().to_lowercase();
-    anyhow::ensure!(email.contains('@') && email.len() <= 254 && !email.chars().any(char::is_whitespace), "`{email}` is not an email address");
+    anyhow::ensure!(
+        email.contains('@') && email.len() <= 254 && !email.chars().any(char::is_whitespace),
+        "`{email}` is not an email address"
+    );
     Ok(email)
 }
 
@@ -38,7 +41,13 @@ fn checked_email(email: &str) -> anyhow::Result<String> {
 /// to hand over. Whoever opens it signs in to that account (or creates it,
 /// if there is none) to join, so an admin can never add an account that
 /// someone else controls, and learns nothing about which accounts exist.
-pub async fn invite(store: &dyn Store, tenant: TenantId, email: &str, role: Role, actor: Option<&str>) -> anyhow::Result<CreatedInvitation> {
+pub async fn invite(
+    store: &dyn Store,
+    tenant: TenantId,
+    email: &str,
+    role: Role,
+    actor: Option<&str>,
+) -> anyhow::Result<CreatedInvitation> {
     let email = checked_email(email)?;
     let token = crate::random_token(24);
     let now = Utc::now();
@@ -52,7 +61,11 @@ pub async fn invite(store: &dyn Store, tenant: TenantId, email: &str, role: Role
 }
 
 fn role_name(role: Role) -> &'static str {
-    if role == Role::Admin { "admin" } else { "staff" }
+    if role == Role::Admin {
+        "admin"
+    } else {
+        "staff"
+    }
 }
 
 /// Adds `email` to `tenant` with `role`, creating the account (with a

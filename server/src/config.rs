@@ -169,8 +169,8 @@ impl Settings {
     /// Reads settings through `lookup`, so tests can pass their own values.
     pub fn from_lookup(lookup: Lookup) -> anyhow::Result<Self> {
         let data_dir = PathBuf::from(first(lookup, &["TIDINGS_DATA_DIR"]).unwrap_or_else(|| "tidings-data".into()));
-        let database_url = first(lookup, &["DATABASE_URL"])
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("tidings.db").display()));
+        let database_url =
+            first(lookup, &["DATABASE_URL"]).unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("tidings.db").display()));
         let webhook_secret = match first(lookup, &["WEBHOOK_SECRET"]) {
             Some(secret) => SecretString::from(secret),
             None => local_secret(&data_dir, "webhook-secret")?,
@@ -194,7 +194,11 @@ impl Settings {
             phone_number_id: first(lookup, &["WHATSAPP_PHONE_NUMBER_ID"]),
             display_number: first(lookup, &["WHATSAPP_DISPLAY_NUMBER"]),
             tenant: app::protocol::TenantId(
-                first(lookup, &["WHATSAPP_TENANT_ID"]).map(|v| v.parse()).transpose().context("WHATSAPP_TENANT_ID must be a number")?.unwrap_or(1),
+                first(lookup, &["WHATSAPP_TENANT_ID"])
+                    .map(|v| v.parse())
+                    .transpose()
+                    .context("WHATSAPP_TENANT_ID must be a number")?
+                    .unwrap_or(1),
             ),
             simulator_auto: first(lookup, &["WHATSAPP_SIMULATOR_AUTO"]).is_none_or(|v| v != "false" && v != "0"),
             simulator_step: Duration::from_millis(
@@ -212,8 +216,7 @@ impl Settings {
                     .context("PLATFORM_TOKEN_URL is required with PLATFORM_BASE_URL")?,
                 organization_id: first(lookup, &["ORGANIZATION_ID", "CONFIRMD_ORGANIZATION_ID"])
                     .context("ORGANIZATION_ID is required with PLATFORM_BASE_URL")?,
-                client_id: first(lookup, &["CLIENT_ID", "CONFIRMD_CLIENT_ID"])
-                    .context("CLIENT_ID is required with PLATFORM_BASE_URL")?,
+                client_id: first(lookup, &["CLIENT_ID", "CONFIRMD_CLIENT_ID"]).context("CLIENT_ID is required with PLATFORM_BASE_URL")?,
                 client_secret: first(lookup, &["CLIENT_SECRET", "CONFIRMD_CLIENT_SECRET"])
                     .context("CLIENT_SECRET is required with PLATFORM_BASE_URL")?
                     .into(),
@@ -255,10 +258,18 @@ impl Settings {
             first_tenant_name: first(lookup, &["TIDINGS_FIRST_TENANT"]).unwrap_or_else(|| "Demo College".into()),
             channel_key,
             connect_tenant: app::protocol::TenantId(
-                first(lookup, &["CONNECT_TENANT_ID"]).map(|v| v.parse()).transpose().context("CONNECT_TENANT_ID must be a number")?.unwrap_or(1),
+                first(lookup, &["CONNECT_TENANT_ID"])
+                    .map(|v| v.parse())
+                    .transpose()
+                    .context("CONNECT_TENANT_ID must be a number")?
+                    .unwrap_or(1),
             ),
             outbound_allow_internal: first(lookup, &["OUTBOUND_ALLOW_INTERNAL"]).is_some_and(|v| v == "true" || v == "1"),
-            outbound_poll: match first(lookup, &["OUTBOUND_POLL_MS"]).map(|v| v.parse::<u64>()).transpose().context("OUTBOUND_POLL_MS must be a number")? {
+            outbound_poll: match first(lookup, &["OUTBOUND_POLL_MS"])
+                .map(|v| v.parse::<u64>())
+                .transpose()
+                .context("OUTBOUND_POLL_MS must be a number")?
+            {
                 Some(0) => None,
                 Some(ms) => Some(Duration::from_millis(ms)),
                 None => Some(Duration::from_millis(250)),
@@ -365,8 +376,7 @@ mod tests {
     fn a_remote_platform_needs_its_credentials() {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().display().to_string();
-        let err = settings(&[("TIDINGS_DATA_DIR", &data_dir), ("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")])
-            .unwrap_err();
+        let err = settings(&[("TIDINGS_DATA_DIR", &data_dir), ("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")]).unwrap_err();
         assert!(err.to_string().contains("PLATFORM_TOKEN_URL"));
     }
 

@@ -33,9 +33,9 @@ pub mod housekeeping;
 pub mod hub;
 pub mod intake;
 pub mod limits;
+pub mod matching;
 pub mod os;
 pub mod outbound;
-pub mod matching;
 pub mod platform;
 pub mod process;
 mod routes;
@@ -174,8 +174,12 @@ impl Application {
             tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.relay.clone(), state.settings.sweep_interval)),
         ];
-        let dispatcher =
-            outbound::Dispatcher::new(state.store.clone(), state.relay.clone(), state.signer.clone(), state.settings.outbound_allow_internal);
+        let dispatcher = outbound::Dispatcher::new(
+            state.store.clone(),
+            state.relay.clone(),
+            state.signer.clone(),
+            state.settings.outbound_allow_internal,
+        );
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();
         let router = routes::router(state, simulators);

@@ -1,8 +1,8 @@
 //! Process-wide settings made once at start-up, before any thread exists.
 //!
-//! Both come from measuring (issue 7, BENCHMARKS.md): every socket is an
-//! open file, and how malloc keeps its arenas decides both the memory of an
-//! idle server and how fast the delivery writer runs.
+//! Every socket is an open file, and how malloc keeps its arenas decides
+//! both the memory of an idle server and how fast the delivery writer runs
+//! (BENCHMARKS.md has the measurements).
 
 /// Raises the soft open-file limit to the hard limit (as Go's runtime
 /// does): a server holding thousands of sockets should not stop at the
@@ -24,16 +24,11 @@ fn raise_open_file_limit() {
 /// With an arena per thread, a socket's allocations (made on whichever
 /// runtime thread accepted it) and the short-lived buffers of every HTTP
 /// request interleave across arenas, and freed memory stays scattered
-/// between live blocks. Measured with 19,000 idle sockets: 2.7 KB of server
-/// RSS per socket with the default, 1.7 KB with one or two arenas. One is
-/// too few since the delivery writer has a thread of its own: the writer
-/// frees what the runtime's threads allocated, every allocation too large
-/// for glibc's per-thread caches (SQLite's pages) takes the one arena's
-/// lock, and a profile of ingest showed a third of the writer's time in
-/// waking the lock's waiters. Two arenas: ingest 24,000/s (median of six
-/// runs) against 19,800/s with one, idle memory unchanged. An operator's
-/// `MALLOC_ARENA_MAX` wins (glibc's tunable of the same name would not:
-/// this call comes after it).
+/// between live blocks, so idle sockets cost more. One arena is too few:
+/// the delivery writer's thread frees what the runtime's threads allocated,
+/// and every allocation too large for glibc's per-thread caches would wait
+/// on the one arena's lock. An operator's `MALLOC_ARENA_MAX` wins (glibc's
+/// tunable of the same name would not: this call comes after it).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // glibc reads the operator's own choice from the environment.

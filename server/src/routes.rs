@@ -7,11 +7,12 @@ use crate::state::AppState;
 use crate::{api, auth, intake, ws};
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use axum::http::{header, HeaderValue};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -88,7 +89,18 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         router = router.nest(graph_simulator::MOUNT, sim.router());
     }
     router
+        .layer(axum::middleware::map_response(close_after_unread_body))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A 413 is answered without reading the rest of the body, so the
+/// connection cannot carry another request: say so, and a client that pools
+/// connections opens a new one instead of failing its next request.
+async fn close_after_unread_body(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }

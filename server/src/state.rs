@@ -4,11 +4,11 @@
 use crate::auth::AuthKit;
 use crate::bus::Bus;
 use crate::config::Settings;
+use crate::events::Wake;
 use crate::graph::MessageSender;
 use crate::hub::Hub;
 use crate::limits::{client_ip, Limits};
 use crate::platform::InvitationIssuer;
-use crate::events::Wake;
 use crate::process::relay::Relay;
 use crate::store::Store;
 use axum::extract::FromRef;

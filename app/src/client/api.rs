@@ -39,11 +39,7 @@ pub async fn create_session() -> Result<CreatedSession, String> {
 
 /// Reads a session's current state (used when a page is reloaded).
 pub async fn fetch_session(id: &SessionId) -> Result<SessionView, String> {
-    let response = Request::get("/api/connections/session")
-        .query([("sessionId", id.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = Request::get("/api/connections/session").query([("sessionId", id.as_str())]).send().await.map_err(|e| e.to_string())?;
     read(response).await
 }
 

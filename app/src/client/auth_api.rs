@@ -12,9 +12,7 @@ fn csrf_token() -> String {
         .and_then(|w| w.document())
         .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
         .and_then(|d| d.cookie().ok())
-        .and_then(|cookies| {
-            cookies.split(';').find_map(|c| c.trim().strip_prefix("tidings_csrf=").map(str::to_owned))
-        })
+        .and_then(|cookies| cookies.split(';').find_map(|c| c.trim().strip_prefix("tidings_csrf=").map(str::to_owned)))
         .unwrap_or_default()
 }
 

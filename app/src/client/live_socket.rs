@@ -1,5 +1,6 @@
 //! A WebSocket that keeps itself alive: it reconnects with exponential
-//! backoff and full jitter, detects a silent server with an application-level
+//! backoff and jitter (or after the delay the server suggested when it
+//! closed the socket), detects a silent server with an application-level
 //! ping, and stops for good when the server refuses the subscription (close
 //! code 1008) or when its owner drops the handle.
 //!
@@ -9,12 +10,12 @@
 //! on whatever changed while it was offline.
 
 use crate::protocol::{ClientMessage, ServerMessage, TenantServerMessage, WaServerMessage};
-use serde::de::DeserializeOwned;
 use futures::channel::oneshot;
 use futures::future::Fuse;
 use futures::{select, FutureExt, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
+use serde::de::DeserializeOwned;
 
 /// How a page describes its live link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +61,8 @@ const BACKOFF_BASE_MS: f64 = 250.0;
 const BACKOFF_CAP_MS: f64 = 10_000.0;
 /// WebSocket close code for a refused subscription (policy violation).
 const CLOSE_POLICY: u16 = 1008;
+/// The longest server-suggested delay a page honours.
+const RETRY_AFTER_CAP_MS: u32 = 30_000;
 
 /// A protocol a live socket speaks: which server message means "caught up".
 pub trait LiveMessage: DeserializeOwned + 'static {
@@ -119,30 +122,32 @@ struct Target {
 enum Outcome {
     Stopped,
     Refused,
-    Dropped { was_live: bool },
+    Dropped { was_live: bool, retry_after_ms: Option<u32> },
 }
 
-async fn run<M: LiveMessage>(
-    target: Target,
-    on_message: impl Fn(M),
-    on_link: impl Fn(LinkState),
-    stop: oneshot::Receiver<()>,
-) {
+impl Outcome {
+    fn dropped(was_live: bool) -> Self {
+        Self::Dropped { was_live, retry_after_ms: None }
+    }
+}
+
+async fn run<M: LiveMessage>(target: Target, on_message: impl Fn(M), on_link: impl Fn(LinkState), stop: oneshot::Receiver<()>) {
     let mut stop = stop.fuse();
     let mut attempt: i32 = 0;
     on_link(LinkState::Connecting);
     loop {
-        match connect_once(&target, &on_message, &on_link, &mut stop).await {
+        let suggested = match connect_once(&target, &on_message, &on_link, &mut stop).await {
             Outcome::Stopped => return,
             Outcome::Refused => return on_link(LinkState::Refused),
-            Outcome::Dropped { was_live } => {
+            Outcome::Dropped { was_live, retry_after_ms } => {
                 if was_live {
                     attempt = 0;
                 }
+                retry_after_ms
             }
-        }
+        };
         on_link(LinkState::Reconnecting);
-        let delay = backoff_ms(attempt);
+        let delay = suggested.unwrap_or_else(|| backoff_ms(attempt));
         attempt = attempt.saturating_add(1);
         select! {
             _ = TimeoutFuture::new(delay).fuse() => {},
@@ -158,6 +163,14 @@ fn backoff_ms(attempt: i32) -> u32 {
     (bound * (0.5 + js_sys::Math::random() / 2.0)) as u32
 }
 
+/// The delay in a close reason such as "Server restarting; retry after
+/// 1200 ms", capped.
+fn retry_after_ms(reason: &str) -> Option<u32> {
+    let (_, rest) = reason.split_once("retry after ")?;
+    let ms: u32 = rest.strip_suffix(" ms")?.parse().ok()?;
+    Some(ms.min(RETRY_AFTER_CAP_MS))
+}
+
 async fn connect_once<M: LiveMessage>(
     target: &Target,
     on_message: &impl Fn(M),
@@ -165,12 +178,12 @@ async fn connect_once<M: LiveMessage>(
     mut stop: &mut Fuse<oneshot::Receiver<()>>,
 ) -> Outcome {
     let Ok(socket) = WebSocket::open(&target.url) else {
-        return Outcome::Dropped { was_live: false };
+        return Outcome::dropped(false);
     };
     let (mut tx, mut rx) = socket.split();
     for greeting in &target.greeting {
         if tx.send(Message::Text(greeting.clone())).await.is_err() {
-            return Outcome::Dropped { was_live: false };
+            return Outcome::dropped(false);
         }
     }
     let ping = serde_json::to_string(&ClientMessage::Ping).expect("ping serialises");
@@ -197,14 +210,17 @@ async fn connect_once<M: LiveMessage>(
                 Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_POLICY => {
                     return Outcome::Refused;
                 }
-                _ => return Outcome::Dropped { was_live },
+                Some(Err(WebSocketError::ConnectionClose(close))) => {
+                    return Outcome::Dropped { was_live, retry_after_ms: retry_after_ms(&close.reason) };
+                }
+                _ => return Outcome::dropped(was_live),
             },
             _ = tick => {
                 if js_sys::Date::now() - last_heard > DEAD_AFTER_MS {
-                    return Outcome::Dropped { was_live };
+                    return Outcome::dropped(was_live);
                 }
                 if tx.send(Message::Text(ping.clone())).await.is_err() {
-                    return Outcome::Dropped { was_live };
+                    return Outcome::dropped(was_live);
                 }
             },
             _ = stop => {
@@ -212,5 +228,18 @@ async fn connect_once<M: LiveMessage>(
                 return Outcome::Stopped;
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_suggested_delay() {
+        assert_eq!(retry_after_ms("Too slow; retry after 1200 ms"), Some(1200));
+        assert_eq!(retry_after_ms("Server restarting; retry after 99999 ms"), Some(RETRY_AFTER_CAP_MS));
+        assert_eq!(retry_after_ms("Too slow"), None);
+        assert_eq!(retry_after_ms("retry after soon"), None);
     }
 }

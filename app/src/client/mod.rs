@@ -11,7 +11,7 @@ mod whatsapp_api;
 
 pub use api::{create_session, fetch_session, ws_url};
 pub use auth_api::{guarded, login, logout, me};
+pub use live_socket::{open_live_socket, LinkState, LiveMessage, LiveSocket};
 pub use settings_api::*;
 pub use tenant_api::*;
-pub use live_socket::{open_live_socket, LinkState, LiveMessage, LiveSocket};
 pub use whatsapp_api::{list_incoming, list_messages, send_template, ws_whatsapp_url};

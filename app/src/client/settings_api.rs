@@ -3,10 +3,9 @@
 use super::api::{get, post, read};
 use super::auth_api::guarded;
 use crate::protocol::{
-    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, GeneratedSecret, InvitationView, Me, MemberView,
-    NewWhatsAppNumber, Role, TenantId, TenantMembership, WhatsAppNumber,
-    EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus, TestDelivery, WebhookSettings,
-    WebhookSettingsPatch,
+    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, EndpointView, EndpointWithSecret, GeneratedSecret,
+    InvitationView, Me, MemberView, NewWhatsAppNumber, OutboundDeliveryView, OutboundEventType, OutboundStatus, Role, TenantId,
+    TenantMembership, TestDelivery, WebhookSettings, WebhookSettingsPatch, WhatsAppNumber,
 };
 use gloo_net::http::Request;
 use serde_json::json;
@@ -67,7 +66,8 @@ pub async fn revoke_api_key(tenant: TenantId, key: i64) -> Result<bool, String> 
 }
 
 pub async fn activity(tenant: TenantId, kind: Option<ActivityKind>) -> Result<Vec<ActivityEntry>, String> {
-    let filter = kind.map(|k| format!("&kind={}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()));
+    let filter =
+        kind.map(|k| format!("&kind={}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()));
     get(&format!("/api/tenants/{tenant}/activity?limit=200{}", filter.unwrap_or_default())).await
 }
 

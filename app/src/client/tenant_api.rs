@@ -11,11 +11,15 @@ pub async fn notifications(tenant: TenantId, before: Option<i64>) -> Result<Noti
     get(&format!("/api/notifications?tenantId={tenant}&limit=10{cursor}")).await
 }
 
+/// Notifications newer than `after`, oldest first; `next_cursor` says
+/// where to go on.
+pub async fn notifications_after(tenant: TenantId, after: i64) -> Result<NotificationPage, String> {
+    get(&format!("/api/notifications?tenantId={tenant}&limit=100&after={after}")).await
+}
+
 pub async fn set_notification(tenant: TenantId, id: i64, read_it: Option<bool>, dismissed: Option<bool>) -> Result<Notification, String> {
     let body = json!({ "isRead": read_it, "isDismissed": dismissed });
-    let request = guarded(Request::patch(&format!("/api/notifications/{id}?tenantId={tenant}")))
-        .json(&body)
-        .map_err(|e| e.to_string())?;
+    let request = guarded(Request::patch(&format!("/api/notifications/{id}?tenantId={tenant}"))).json(&body).map_err(|e| e.to_string())?;
     read(request.send().await.map_err(|e| e.to_string())?).await
 }
 

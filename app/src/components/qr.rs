@@ -13,12 +13,7 @@ pub fn QrCode(#[prop(into)] value: Signal<String>, #[prop(into)] label: String) 
     let svg = move || {
         let value = value.get();
         qrcode::QrCode::with_error_correction_level(value.as_bytes(), qrcode::EcLevel::L)
-            .map(|code| {
-                code.render::<qrcode::render::svg::Color>()
-                    .min_dimensions(280, 280)
-                    .quiet_zone(true)
-                    .build()
-            })
+            .map(|code| code.render::<qrcode::render::svg::Color>().min_dimensions(280, 280).quiet_zone(true).build())
             .unwrap_or_default()
     };
     view! { <div class="qr" role="img" aria-label=label inner_html=svg></div> }

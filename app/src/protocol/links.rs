@@ -56,7 +56,14 @@ mod tests {
 
     #[test]
     fn accepts_http_urls_and_own_paths() {
-        for ok in ["/dashboard", "/", "/settings/webhooks?tenant=2#top", "https://shop.example/orders/1", "HTTP://Example.com", "http://10.0.0.1:8080/x"] {
+        for ok in [
+            "/dashboard",
+            "/",
+            "/settings/webhooks?tenant=2#top",
+            "https://shop.example/orders/1",
+            "HTTP://Example.com",
+            "http://10.0.0.1:8080/x",
+        ] {
             assert_eq!(check_link(ok), Ok(()), "{ok}");
         }
     }

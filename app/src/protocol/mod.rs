@@ -13,23 +13,24 @@ mod tenant_events;
 mod webhook_settings;
 mod whatsapp;
 
+pub use accounts::{
+    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, CreatedInvitation, InvitationView, Me, MemberView, Role, TenantId,
+    TenantMembership,
+};
 pub use ids::{ConnectionId, OutOfBandId, SessionId};
 pub use links::{check_link, safe_link, LinkRefused};
-pub use phone::{normalize_phone, PhoneRefused};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
+pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};
+pub use phone::{normalize_phone, PhoneRefused};
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
-pub use whatsapp::{
-    CollegeId, IncomingMessage, MessageStatus, NewWhatsAppNumber, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
-    WhatsAppNumber,
-};
-pub use accounts::{
-    ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, CreatedInvitation, InvitationView, Me, MemberView, Role, TenantId, TenantMembership,
+pub use tenant_events::{
+    ActivityItem, DashboardSummary, Forward, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus,
+    Priority, Room, TenantClientMessage, TenantServerMessage,
 };
 pub use webhook_settings::{
     GeneratedSecret, TenantEndpoint, TestDelivery, WebhookEndpoints, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch,
 };
-pub use tenant_events::{
-    ActivityItem, DashboardSummary, Forward, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus, Priority,
-    Room, TenantClientMessage, TenantServerMessage,
+pub use whatsapp::{
+    CollegeId, IncomingMessage, MessageStatus, NewWhatsAppNumber, OutgoingMessage, SendError, WaClientMessage, WaServerMessage,
+    WhatsAppNumber,
 };
-pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};

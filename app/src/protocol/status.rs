@@ -80,9 +80,7 @@ impl ConnectionStatus {
     pub fn from_platform_state(state: &str) -> Option<ConnectionStatus> {
         let state = state.trim().to_ascii_lowercase();
         Some(match state.as_str() {
-            "invitation" | "invitation-sent" | "invitation-received" | "start" | "init" | "await-response" => {
-                Self::Invitation
-            }
+            "invitation" | "invitation-sent" | "invitation-received" | "start" | "init" | "await-response" => Self::Invitation,
             "request" | "request-sent" | "request-received" => Self::Request,
             "response" | "response-sent" | "response-received" => Self::Response,
             // RFC 0023's `completed` is an established connection: the

@@ -107,12 +107,16 @@ impl Forward for OrderStatus {
     }
 }
 
+// The variants come from `text_enum!`, which cannot mark one `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for NotificationType {
     fn default() -> Self {
         Self::Info
     }
 }
 
+// The variants come from `text_enum!`, which cannot mark one `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Self::Medium
@@ -213,7 +217,11 @@ pub struct DashboardSummary {
 #[serde(tag = "type")]
 pub enum TenantClientMessage {
     #[serde(rename = "join-tenant", rename_all = "camelCase")]
-    JoinTenant { tenant_id: TenantId, #[serde(default)] token: Option<String> },
+    JoinTenant {
+        tenant_id: TenantId,
+        #[serde(default)]
+        token: Option<String>,
+    },
     /// Join one of the joined tenant's helpdesk rooms.
     #[serde(rename = "join")]
     Join { room: Room },

@@ -192,7 +192,11 @@ pub enum WaClientMessage {
     /// Subscribe to a college's updates. `token` is the channel token of a
     /// signed-in page or trusted back end.
     #[serde(rename_all = "camelCase")]
-    Register { college_id: CollegeId, #[serde(default)] token: Option<String> },
+    Register {
+        college_id: CollegeId,
+        #[serde(default)]
+        token: Option<String>,
+    },
     Ping,
 }
 
@@ -201,7 +205,11 @@ pub enum WaClientMessage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WaServerMessage {
     #[serde(rename_all = "camelCase")]
-    Registered { college_id: CollegeId, message: String, timestamp: DateTime<Utc> },
+    Registered {
+        college_id: CollegeId,
+        message: String,
+        timestamp: DateTime<Utc>,
+    },
     /// A new outgoing message, or a change of one (seed field names at the
     /// top level, the full record in `message`).
     #[serde(rename_all = "camelCase")]
@@ -213,10 +221,16 @@ pub enum WaServerMessage {
         message: OutgoingMessage,
     },
     #[serde(rename_all = "camelCase")]
-    IncomingMessage { message: IncomingMessage },
-    Pong { timestamp: DateTime<Utc> },
+    IncomingMessage {
+        message: IncomingMessage,
+    },
+    Pong {
+        timestamp: DateTime<Utc>,
+    },
     /// A refused subscription or an unreadable message; the socket stays open.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 #[cfg(test)]

@@ -34,10 +34,9 @@ async fn one(target: Target, n: usize) -> anyhow::Result<Flow> {
         // The update may reach the socket before the acknowledgement
         // reaches the sender: both are read at once, each timed on arrival.
         let sent = Instant::now();
-        let (posted, update) = tokio::join!(
-            async { (target.post_platform(&body).await, sent.elapsed()) },
-            async { (next_json(&mut socket, Duration::from_secs(2)).await, sent.elapsed()) },
-        );
+        let (posted, update) = tokio::join!(async { (target.post_platform(&body).await, sent.elapsed()) }, async {
+            (next_json(&mut socket, Duration::from_secs(2)).await, sent.elapsed())
+        },);
         let (status_code, acked_in) = (posted.0?, posted.1);
         anyhow::ensure!(status_code == 200, "webhook answered {status_code}");
         acks.push(acked_in);

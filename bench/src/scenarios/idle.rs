@@ -13,13 +13,7 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-pub async fn run(
-    target: &Target,
-    sockets: usize,
-    processes: usize,
-    hold: Duration,
-    server_pid: u32,
-) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, sockets: usize, processes: usize, hold: Duration, server_pid: u32) -> anyhow::Result<Report> {
     let (session, _) = target.create_session().await?;
     let before = rss_kib(server_pid)?;
     let fleet = Fleet::start(target, &Subscribe::Session(session), sockets, processes, &[]).await?;

@@ -24,7 +24,12 @@ const MIN_PASSWORD: usize = 10;
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Envelope<InvitationView>>, ApiError> {
     let open = state.store.open_invitation(&secrets::token_hash(&token), Utc::now()).await?;
     let open = open.ok_or(ApiError::NotFound("invitation not found, used or expired"))?;
-    Ok(Json(Envelope::ok(InvitationView { tenant_name: open.tenant_name, email: open.email, role: open.role, expires_at: open.expires_at })))
+    Ok(Json(Envelope::ok(InvitationView {
+        tenant_name: open.tenant_name,
+        email: open.email,
+        role: open.role,
+        expires_at: open.expires_at,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -77,8 +82,12 @@ pub async fn accept(
         return Err(ApiError::NotFound("invitation not found, used or expired"));
     }
     state.store.set_membership(user, open.tenant_id, open.role).await?;
-    let activity =
-        Activity { tenant: Some(open.tenant_id), actor: Some(&open.email), kind: ActivityKind::InvitationAccepted, detail: format!("{} joined", open.email) };
+    let activity = Activity {
+        tenant: Some(open.tenant_id),
+        actor: Some(&open.email),
+        kind: ActivityKind::InvitationAccepted,
+        detail: format!("{} joined", open.email),
+    };
     state.store.log_activity(&activity, now).await?;
     let (jar, me) = login::start_session(&state, user, state.client_ip(peer, &headers), &headers, jar).await?;
     Ok((jar, Json(Envelope::ok(me))))

@@ -19,7 +19,13 @@ use crate::store::Activity;
 use app::protocol::{ActivityKind, TenantId};
 
 /// Records what `principal` did in `tenant`'s activity log.
-async fn log_activity(state: &AppState, principal: &Principal, tenant: TenantId, kind: ActivityKind, detail: String) -> Result<(), ApiError> {
+async fn log_activity(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    kind: ActivityKind,
+    detail: String,
+) -> Result<(), ApiError> {
     let actor = principal.actor();
     let activity = Activity { tenant: Some(tenant), actor: Some(&actor), kind, detail };
     state.store.log_activity(&activity, chrono::Utc::now()).await?;

@@ -45,7 +45,11 @@ fn audience(reader: Option<i64>) -> Audience {
     reader.map_or(Audience::Tenant, Audience::User)
 }
 
-pub async fn list(State(state): State<AppState>, scope: TenantScope, Query(q): Query<ListQuery>) -> Result<Json<Envelope<NotificationPage>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Envelope<NotificationPage>>, ApiError> {
     let user = reader(&scope.principal, q.user_id);
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let query = NotificationQuery {
@@ -130,7 +134,11 @@ pub struct MarkAllQuery {
     user_id: Option<i64>,
 }
 
-pub async fn mark_all_read(State(state): State<AppState>, scope: TenantScope, Query(q): Query<MarkAllQuery>) -> Result<Json<Envelope<i64>>, ApiError> {
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(q): Query<MarkAllQuery>,
+) -> Result<Json<Envelope<i64>>, ApiError> {
     let tenant: TenantId = scope.tenant;
     let user = reader(&scope.principal, q.user_id);
     let (changed, outbox) = store::run(state.store.as_ref(), move |tx| {

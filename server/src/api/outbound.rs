@@ -3,30 +3,17 @@
 //! delivery log and resend. For the tenant's admins (cookie) or its back end
 //! (API key).
 
-use crate::auth::Principal;
+use crate::auth::AdminScope;
 use crate::error::ApiError;
 use crate::outbound::guard;
 use crate::state::AppState;
 use crate::store::{DeliveryLogFilter, EndpointChange, NewEndpoint};
-use app::protocol::{
-    ActivityKind, EndpointView, EndpointWithSecret, Envelope, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId,
-};
+use app::protocol::{ActivityKind, EndpointView, EndpointWithSecret, Envelope, OutboundDeliveryView, OutboundEventType, OutboundStatus};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TenantQuery {
-    tenant_id: Option<String>,
-}
-
-fn tenant(principal: &Principal, q: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
-    principal.admin_tenant(q.tenant_id.clone(), headers)
-}
 
 fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
     guard::check_url(url, state.settings.outbound_allow_internal)
@@ -41,13 +28,8 @@ fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(q): Query<TenantQuery>,
-) -> Result<Json<Envelope<Vec<EndpointView>>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+pub async fn list(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<Vec<EndpointView>>>, ApiError> {
+    let tenant = scope.tenant;
     Ok(Json(Envelope::ok(state.store.list_endpoints(tenant).await?)))
 }
 
@@ -63,12 +45,10 @@ pub struct NewEndpointRequest {
 
 pub async fn create(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(q): Query<TenantQuery>,
+    scope: AdminScope,
     Json(req): Json<NewEndpointRequest>,
 ) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+    let tenant = scope.tenant;
     check_types(&req.event_types)?;
     let secret = crate::auth::secrets::new_signing_secret();
     let endpoint = NewEndpoint {
@@ -79,7 +59,14 @@ pub async fn create(
         event_types: req.event_types,
     };
     let endpoint = state.store.create_endpoint(&endpoint, Utc::now()).await?;
-    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("added webhook endpoint {}", endpoint.url)).await?;
+    super::log_activity(
+        &state,
+        &scope.principal,
+        tenant,
+        ActivityKind::SettingsChanged,
+        format!("added webhook endpoint {}", endpoint.url),
+    )
+    .await?;
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
@@ -94,13 +81,11 @@ pub struct EndpointPatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
+    scope: AdminScope,
     Path(id): Path<i64>,
-    Query(q): Query<TenantQuery>,
     Json(patch): Json<EndpointPatch>,
 ) -> Result<Json<Envelope<EndpointView>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+    let tenant = scope.tenant;
     if let Some(types) = &patch.event_types {
         check_types(types)?;
     }
@@ -111,52 +96,45 @@ pub async fn update(
         enabled: patch.enabled,
     };
     let endpoint = state.store.update_endpoint(tenant, id, &change).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
-    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("changed webhook endpoint {}", endpoint.url)).await?;
+    super::log_activity(
+        &state,
+        &scope.principal,
+        tenant,
+        ActivityKind::SettingsChanged,
+        format!("changed webhook endpoint {}", endpoint.url),
+    )
+    .await?;
     Ok(Json(Envelope::ok(endpoint)))
 }
 
 pub async fn rotate_secret(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
+    scope: AdminScope,
     Path(id): Path<i64>,
-    Query(q): Query<TenantQuery>,
 ) -> Result<Json<Envelope<EndpointWithSecret>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+    let tenant = scope.tenant;
     let secret = crate::auth::secrets::new_signing_secret();
     if !state.store.rotate_endpoint_secret(tenant, id, &secret).await? {
         return Err(ApiError::NotFound("endpoint not found"));
     }
     let endpoint = state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
     let detail = format!("new signing secret for webhook endpoint {}", endpoint.url);
-    super::log_activity(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
+    super::log_activity(&state, &scope.principal, tenant, ActivityKind::SecretRotated, detail).await?;
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(q): Query<TenantQuery>,
-) -> Result<Json<Envelope<bool>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = scope.tenant;
     if !state.store.delete_endpoint(tenant, id).await? {
         return Err(ApiError::NotFound("endpoint not found"));
     }
-    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, format!("removed webhook endpoint #{id}")).await?;
+    super::log_activity(&state, &scope.principal, tenant, ActivityKind::SettingsChanged, format!("removed webhook endpoint #{id}")).await?;
     Ok(Json(Envelope::ok(true)))
 }
 
 /// Queues a `webhook.test` event for this endpoint only.
-pub async fn test(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(q): Query<TenantQuery>,
-) -> Result<Json<Envelope<i64>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+pub async fn test(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<i64>>, ApiError> {
+    let tenant = scope.tenant;
     state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
     let payload = json!({ "message": "A test event from Tidings.", "endpointId": id });
     let ids = state.store.enqueue(tenant, OutboundEventType::Test, &payload, Some(id), Utc::now()).await?;
@@ -166,7 +144,6 @@ pub async fn test(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogQuery {
-    tenant_id: Option<String>,
     event_type: Option<OutboundEventType>,
     status: Option<OutboundStatus>,
     limit: Option<i64>,
@@ -174,25 +151,18 @@ pub struct LogQuery {
 
 pub async fn deliveries(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
+    scope: AdminScope,
     Path(id): Path<i64>,
     Query(q): Query<LogQuery>,
 ) -> Result<Json<Envelope<Vec<OutboundDeliveryView>>>, ApiError> {
-    let tenant = principal.admin_tenant(q.tenant_id.clone(), &headers)?;
+    let tenant = scope.tenant;
     state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
     let filter = DeliveryLogFilter { event_type: q.event_type, status: q.status, limit: q.limit.unwrap_or(100).clamp(1, 500) };
     Ok(Json(Envelope::ok(state.store.list_outbound_deliveries(tenant, id, &filter).await?)))
 }
 
-pub async fn resend(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(q): Query<TenantQuery>,
-) -> Result<Json<Envelope<bool>>, ApiError> {
-    let tenant = tenant(&principal, &q, &headers)?;
+pub async fn resend(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<bool>>, ApiError> {
+    let tenant = scope.tenant;
     if !state.store.resend(tenant, id, Utc::now()).await? {
         return Err(ApiError::NotFound("delivery not found"));
     }

@@ -1,8 +1,8 @@
 //! `POST /api/connections/session` and `GET /api/connections/session`.
 
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::events::{Lane, Provider};
+use crate::state::AppState;
 use crate::store::{self, NewSession};
 use app::protocol::{CreateSessionRequest, CreatedSession, Envelope, SessionId, SessionView};
 use axum::body::Bytes;
@@ -73,10 +73,7 @@ pub struct SessionQuery {
     session_id: Option<String>,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    Query(query): Query<SessionQuery>,
-) -> Result<Json<Envelope<SessionView>>, ApiError> {
+pub async fn show(State(state): State<AppState>, Query(query): Query<SessionQuery>) -> Result<Json<Envelope<SessionView>>, ApiError> {
     let id = query.session_id.filter(|s| !s.is_empty()).ok_or(ApiError::BadRequest("sessionId is required".into()))?;
     let session = state.store.session(&SessionId::new(id)).await?.ok_or(ApiError::NotFound("session not found"))?;
     Ok(Json(Envelope::ok(session)))

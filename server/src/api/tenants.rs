@@ -4,10 +4,10 @@
 use crate::accounts;
 use crate::auth::Staff;
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::Activity;
 use crate::events::Change;
 use crate::events::Revocation;
+use crate::state::AppState;
+use crate::store::Activity;
 use app::protocol::{
     ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, Envelope, MemberView, Role, TenantId, TenantMembership,
 };
@@ -26,7 +26,11 @@ pub struct NewTenant {
 }
 
 /// Admins may create tenants; they become the new tenant's admin.
-pub async fn create(State(state): State<AppState>, staff: Staff, Json(req): Json<NewTenant>) -> Result<Json<Envelope<TenantMembership>>, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(req): Json<NewTenant>,
+) -> Result<Json<Envelope<TenantMembership>>, ApiError> {
     if !staff.is_operator && !staff.tenants.iter().any(|t| t.role == Role::Admin) {
         return Err(ApiError::Forbidden("only admins may create tenants"));
     }
@@ -89,7 +93,8 @@ pub async fn remove_member(
         return Err(ApiError::NotFound("member not found"));
     }
     state.bus.publish(Change::Revoked { revocation: Revocation::Member { tenant, user } }).await?;
-    let activity = Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::StaffRemoved, detail: format!("removed {email}") };
+    let activity =
+        Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::StaffRemoved, detail: format!("removed {email}") };
     state.store.log_activity(&activity, Utc::now()).await?;
     Ok(Json(Envelope::ok(true)))
 }
@@ -131,8 +136,12 @@ pub async fn revoke_api_key(
         return Err(ApiError::NotFound("API key not found"));
     }
     state.bus.publish(Change::Revoked { revocation: Revocation::ApiKey { key } }).await?;
-    let activity =
-        Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::ApiKeyRevoked, detail: format!("revoked API key #{key}") };
+    let activity = Activity {
+        tenant: Some(tenant),
+        actor: Some(&staff.email),
+        kind: ActivityKind::ApiKeyRevoked,
+        detail: format!("revoked API key #{key}"),
+    };
     state.store.log_activity(&activity, Utc::now()).await?;
     Ok(Json(Envelope::ok(true)))
 }

@@ -5,33 +5,18 @@
 //! query or `x-tenant-id` picks among the caller's tenants, and grants
 //! nothing by itself.
 
-use crate::auth::Principal;
+use crate::auth::AdminScope;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::StoredWebhookSettings;
-use app::protocol::{
-    ActivityKind, Envelope, GeneratedSecret, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch,
-};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use app::protocol::{ActivityKind, Envelope, GeneratedSecret, TenantId, TestDelivery, WebhookSettings, WebhookSettingsPatch};
+use axum::extract::State;
 use axum::Json;
 use chrono::{Duration, Utc};
-use serde::Deserialize;
 use std::time::Instant;
 
 /// How long a rotated-out secret keeps working.
 const ROTATION_GRACE: Duration = Duration::hours(24);
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TenantQuery {
-    tenant_id: Option<String>,
-}
-
-/// The tenant a settings call is about, if the caller administers it.
-fn tenant(principal: &Principal, query: &TenantQuery, headers: &HeaderMap) -> Result<TenantId, ApiError> {
-    principal.admin_tenant(query.tenant_id.clone(), headers)
-}
 
 async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, ApiError> {
     let s = state.store.webhook_settings(tenant).await?;
@@ -46,24 +31,17 @@ async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, Api
     })
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(query): Query<TenantQuery>,
-) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
-    let tenant = tenant(&principal, &query, &headers)?;
+pub async fn show(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
+    let tenant = scope.tenant;
     Ok(Json(Envelope::ok(view(&state, tenant).await?)))
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(query): Query<TenantQuery>,
+    scope: AdminScope,
     Json(patch): Json<WebhookSettingsPatch>,
 ) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
-    let tenant = tenant(&principal, &query, &headers)?;
+    let tenant = scope.tenant;
     let mut s: StoredWebhookSettings = state.store.webhook_settings(tenant).await?;
     if let Some(v) = patch.webhook_enabled {
         s.enabled = v;
@@ -95,22 +73,21 @@ pub async fn update(
         s.retry_attempts,
         s.timeout_ms
     );
-    super::log_activity(&state, &principal, tenant, ActivityKind::SettingsChanged, detail).await?;
+    super::log_activity(&state, &scope.principal, tenant, ActivityKind::SettingsChanged, detail).await?;
     Ok(Json(Envelope::ok(view(&state, tenant).await?)))
 }
 
 fn on_off(b: bool) -> &'static str {
-    if b { "on" } else { "off" }
+    if b {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 /// A new `whsec_` secret (32 random bytes), shown once.
-pub async fn generate_secret(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(query): Query<TenantQuery>,
-) -> Result<Json<Envelope<GeneratedSecret>>, ApiError> {
-    let tenant = tenant(&principal, &query, &headers)?;
+pub async fn generate_secret(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<GeneratedSecret>>, ApiError> {
+    let tenant = scope.tenant;
     let secret = crate::auth::secrets::new_signing_secret();
     let now = Utc::now();
     let had_one = !state.store.signing_secrets(tenant, now).await?.is_empty();
@@ -120,22 +97,16 @@ pub async fn generate_secret(
         Some(until) => format!("new signing secret; the previous one works until {}", until.format("%Y-%m-%d %H:%M UTC")),
         None => "first signing secret".to_owned(),
     };
-    super::log_activity(&state, &principal, tenant, ActivityKind::SecretRotated, detail).await?;
+    super::log_activity(&state, &scope.principal, tenant, ActivityKind::SecretRotated, detail).await?;
     Ok(Json(Envelope::ok(GeneratedSecret { secret, previous_secret_valid_until: previous })))
 }
 
 /// Sends a signed test event to this server's own `/api/webhooks/ping`, as
 /// a sender would, and reports what happened.
-pub async fn test(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(query): Query<TenantQuery>,
-) -> Result<Json<Envelope<TestDelivery>>, ApiError> {
-    let tenant = tenant(&principal, &query, &headers)?;
+pub async fn test(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<TestDelivery>>, ApiError> {
+    let tenant = scope.tenant;
     let settings = state.store.webhook_settings(tenant).await?;
-    let Some(current) = state.store.signing_secrets(tenant, Utc::now()).await?.into_iter().find(|s| s.expires_at.is_none())
-    else {
+    let Some(current) = state.store.signing_secrets(tenant, Utc::now()).await?.into_iter().find(|s| s.expires_at.is_none()) else {
         return Err(ApiError::BadRequest("generate a signing secret first".into()));
     };
     let body = serde_json::json!({

@@ -132,11 +132,7 @@ pub async fn send(
         return Err(ApiError::BadRequest("`template` is required".into()));
     }
     let number = own_number(&state, &college_id, req.phone_number_id.as_deref()).await?;
-    let wamid = state
-        .sender
-        .send_template(&number, &to, template, &req.language)
-        .await
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let wamid = state.sender.send_template(&number, &to, template, &req.language).await.map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let message = NewOutgoing {
         college_id,
         to,

@@ -2,8 +2,8 @@
 //! `POST /api/realtime/token`.
 
 use super::{channel_token, secrets, Principal, Staff, CSRF_COOKIE, SESSION_COOKIE};
-use crate::events::Change;
 use crate::error::ApiError;
+use crate::events::Change;
 use crate::events::Revocation;
 use crate::state::AppState;
 use crate::store::Activity;

@@ -99,7 +99,11 @@ impl Staff {
 
     /// Operators see the whole installation.
     pub fn operator(self) -> Result<Staff, ApiError> {
-        if self.is_operator { Ok(self) } else { Err(ApiError::Forbidden("operators only")) }
+        if self.is_operator {
+            Ok(self)
+        } else {
+            Err(ApiError::Forbidden("operators only"))
+        }
     }
 
     /// Reads the session cookie, if any (sockets use this on the upgrade).

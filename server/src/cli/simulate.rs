@@ -110,12 +110,7 @@ pub async fn scan(args: &ScanArgs, secret: &SecretString) -> anyhow::Result<()> 
             their_did: &their_did,
         };
         let (path, body) = step.payload(args.shape);
-        let response = http
-            .post(format!("{base}{path}"))
-            .header("x-api-key", secret.expose_secret())
-            .json(&body)
-            .send()
-            .await?;
+        let response = http.post(format!("{base}{path}")).header("x-api-key", secret.expose_secret()).json(&body).send().await?;
         let status = response.status();
         anyhow::ensure!(status.is_success(), "the server answered {status} to `{state}`: {}", response.text().await?);
         println!("{state:>17} → {status}");

@@ -71,10 +71,9 @@ pub async fn run(command: WhatsApp, app_secret: &SecretString) -> anyhow::Result
                 Status::Sent => ("sent", None),
                 Status::Delivered => ("delivered", None),
                 Status::Read => ("read", None),
-                Status::Failed => (
-                    "failed",
-                    Some(known_error(a.error_code).ok_or_else(|| anyhow::anyhow!("unknown error code {}", a.error_code))?),
-                ),
+                Status::Failed => {
+                    ("failed", Some(known_error(a.error_code).ok_or_else(|| anyhow::anyhow!("unknown error code {}", a.error_code))?))
+                }
             };
             (a.server, notifications::status(&a.phone_number_id, &a.wamid, &a.to, name, now, error))
         }

@@ -1,9 +1,7 @@
 //! The changes pages are told of, as the worker and the API produce them
 //! and every node's hub fans them out.
 
-use app::protocol::{
-    CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, Notification, OutgoingMessage, Room, SessionId, TenantId,
-};
+use app::protocol::{CollegeId, ConnectionId, ConnectionStatus, IncomingMessage, Notification, OutgoingMessage, Room, SessionId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

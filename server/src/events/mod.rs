@@ -12,6 +12,8 @@
 mod change;
 mod delivery;
 mod parsed;
+#[cfg(test)]
+mod parser_props;
 pub mod platform;
 mod provider;
 pub mod tenant;

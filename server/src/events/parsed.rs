@@ -54,9 +54,7 @@ impl Parsed {
     /// without a connection id) still cannot undo it.
     pub fn subject(&self) -> Option<&str> {
         match self {
-            Parsed::Connection(c) => {
-                c.connection_id.as_ref().map(|id| id.as_str()).or(c.invitation_ids.first().map(String::as_str))
-            }
+            Parsed::Connection(c) => c.connection_id.as_ref().map(|id| id.as_str()).or(c.invitation_ids.first().map(String::as_str)),
             Parsed::WhatsApp(WaEvent::Status { wamid, .. }) => Some(wamid),
             // A customer's messages join their conversation in order.
             Parsed::WhatsApp(WaEvent::Message { from, .. }) => Some(from),

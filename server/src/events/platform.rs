@@ -83,10 +83,7 @@ pub fn parse(body: &[u8], topic_hint: Option<&str>) -> Result<PlatformEvent, Pay
     if let (Some(topic), Some(Value::Object(data))) = (text(&obj, "topic"), obj.get("data")) {
         return Ok(nested(&obj, &topic, data));
     }
-    if ["connection_id", "rfc23_state", "their_label", "invitation_msg_id", "invi_msg_id"]
-        .iter()
-        .any(|k| obj.contains_key(*k))
-    {
+    if ["connection_id", "rfc23_state", "their_label", "invitation_msg_id", "invi_msg_id"].iter().any(|k| obj.contains_key(*k)) {
         return acapy(&obj, topic_hint);
     }
     if obj.contains_key("type") || obj.contains_key("connectionId") {
@@ -133,11 +130,7 @@ fn flat(obj: &Map<String, Value>) -> Result<PlatformEvent, PayloadError> {
     } else {
         None
     };
-    Ok(PlatformEvent {
-        delivery_id: text(obj, "id"),
-        topic: format!("{family}.{}", state.as_deref().unwrap_or("event")),
-        connection,
-    })
+    Ok(PlatformEvent { delivery_id: text(obj, "id"), topic: format!("{family}.{}", state.as_deref().unwrap_or("event")), connection })
 }
 
 fn nested(obj: &Map<String, Value>, topic: &str, data: &Map<String, Value>) -> PlatformEvent {
@@ -174,11 +167,7 @@ fn acapy(obj: &Map<String, Value>, topic_hint: Option<&str>) -> Result<PlatformE
     } else {
         None
     };
-    Ok(PlatformEvent {
-        delivery_id: None,
-        topic: format!("{family}.{}", state.as_deref().unwrap_or("event")),
-        connection,
-    })
+    Ok(PlatformEvent { delivery_id: None, topic: format!("{family}.{}", state.as_deref().unwrap_or("event")), connection })
 }
 
 fn credo(obj: &Map<String, Value>) -> PlatformEvent {

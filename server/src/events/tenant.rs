@@ -196,7 +196,9 @@ mod tests {
         let payment = json!({"orderNumber": "ORD-12345", "amount": 99.99, "status": "paid", "paymentId": "pay_123456"});
         assert!(matches!(parse(WebhookKind::Payments, TenantId(1), payment), Ok(TenantEvent::Payment { .. })));
         let note = json!({"title": "Low Stock Alert", "message": "Product XYZ is running low", "type": "warning", "priority": "medium"});
-        let TenantEvent::Notification { notification, .. } = parse(WebhookKind::Notifications, TenantId(1), note).unwrap() else { panic!() };
+        let TenantEvent::Notification { notification, .. } = parse(WebhookKind::Notifications, TenantId(1), note).unwrap() else {
+            panic!()
+        };
         assert_eq!(notification.kind, NotificationType::Warning);
     }
 
@@ -210,7 +212,8 @@ mod tests {
         assert!(err.contains("orderNumber"), "{err}");
         let err = parse(WebhookKind::Notifications, TenantId(1), json!({"title": "t", "message": "m", "priority": "extreme"})).unwrap_err();
         assert!(err.contains("extreme"), "{err}");
-        let err = parse(WebhookKind::Notifications, TenantId(1), json!({"title": "t", "message": "m", "actionUrl": "javascript:alert(1)"})).unwrap_err();
+        let err = parse(WebhookKind::Notifications, TenantId(1), json!({"title": "t", "message": "m", "actionUrl": "javascript:alert(1)"}))
+            .unwrap_err();
         assert!(err.contains("actionUrl"), "{err}");
     }
 }

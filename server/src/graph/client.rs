@@ -29,10 +29,7 @@ impl GraphClient {
     }
 
     fn with_tokens(settings: GraphSettings, own_tokens: bool) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .expect("a TLS-capable HTTP client");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("a TLS-capable HTTP client");
         Self { http, settings, own_tokens }
     }
 }
@@ -49,13 +46,7 @@ impl MessageSender for GraphClient {
             "type": "template",
             "template": { "name": template, "language": { "code": language } },
         });
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(token.expose_secret())
-            .json(&body)
-            .send()
-            .await?;
+        let response = self.http.post(url).bearer_auth(token.expose_secret()).json(&body).send().await?;
         let ok = response.status().is_success();
         let answer: Value = response.json().await?;
         if !ok {
@@ -65,9 +56,6 @@ impl MessageSender for GraphClient {
                 message: error["message"].as_str().unwrap_or("unknown error").to_owned(),
             });
         }
-        answer["messages"][0]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| SendFailure::Shape("no messages[0].id".into()))
+        answer["messages"][0]["id"].as_str().map(str::to_owned).ok_or_else(|| SendFailure::Shape("no messages[0].id".into()))
     }
 }

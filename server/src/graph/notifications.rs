@@ -51,14 +51,7 @@ fn envelope(phone_number_id: &str, fields: Value) -> Value {
 }
 
 /// A status notification for one outgoing message.
-pub fn status(
-    phone_number_id: &str,
-    wamid: &str,
-    recipient: &str,
-    status: &str,
-    at: DateTime<Utc>,
-    error: Option<KnownError>,
-) -> Value {
+pub fn status(phone_number_id: &str, wamid: &str, recipient: &str, status: &str, at: DateTime<Utc>, error: Option<KnownError>) -> Value {
     let mut item = json!({
         "id": wamid,
         "status": status,
@@ -116,7 +109,9 @@ mod tests {
 
         let n = text("1", "wamid.B", "15551234567", "Ada", "Hello", at, Some("wamid.A"));
         let events = parse(n.to_string().as_bytes()).unwrap();
-        assert!(matches!(&events[0], WaEvent::Message { profile_name: Some(name), context_id: Some(c), .. } if name == "Ada" && c == "wamid.A"));
+        assert!(
+            matches!(&events[0], WaEvent::Message { profile_name: Some(name), context_id: Some(c), .. } if name == "Ada" && c == "wamid.A")
+        );
         assert!(new_wamid().starts_with("wamid."));
     }
 }

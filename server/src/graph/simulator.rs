@@ -177,9 +177,9 @@ mod tests {
     use app::protocol::MessageStatus;
 
     fn end_state(to: &str) -> MessageStatus {
-        script(to).into_iter().fold(MessageStatus::Pending, |s, (name, _, _)| {
-            s.advance(MessageStatus::from_cloud_api(name).unwrap()).unwrap_or(s)
-        })
+        script(to)
+            .into_iter()
+            .fold(MessageStatus::Pending, |s, (name, _, _)| s.advance(MessageStatus::from_cloud_api(name).unwrap()).unwrap_or(s))
     }
 
     #[test]

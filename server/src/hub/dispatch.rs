@@ -67,13 +67,7 @@ fn dispatch(hub: &Hub, event: Change) {
             if let Some(connection) = &connection_id {
                 hub.link(&session_id, connection);
             }
-            let message = ServerMessage::StatusUpdate {
-                session_id: session_id.clone(),
-                status,
-                connection_id,
-                their_label,
-                timestamp: at,
-            };
+            let message = ServerMessage::StatusUpdate { session_id: session_id.clone(), status, connection_id, their_label, timestamp: at };
             (Channel::Session(session_id), frame(&message))
         }
         Change::MessageStatus { college_id, message, at } => {

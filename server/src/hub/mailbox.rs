@@ -2,12 +2,12 @@
 //! consumer (the socket's task), and a few dozen bytes while idle.
 //!
 //! Why not `tokio::sync::mpsc`: a bounded channel allocates a 32-slot block
-//! and cache-padded shared state up front, about 1 KiB per socket (measured
-//! with heaptrack on 3,000 idle sockets), half of the idle-socket budget in
-//! BENCHMARKS.md. Here an idle socket costs one small allocation, the
-//! queue's buffer exists only once frames have waited in it, and waiting
-//! needs no future state beyond a reference (the waker lives in the shared
-//! state, under the same lock as the frames, so no wake-up can be missed).
+//! and cache-padded shared state up front, a large share of what an idle
+//! socket may cost (BENCHMARKS.md). Here an idle socket costs one small
+//! allocation, the queue's buffer exists only once frames have waited in
+//! it, and waiting needs no future state beyond a reference (the waker
+//! lives in the shared state, under the same lock as the frames, so no
+//! wake-up can be missed).
 //!
 //! The mailbox also carries the hub's heartbeat ([`Delivery::Ping`]), so a
 //! socket needs no timer of its own.

@@ -16,9 +16,9 @@ pub use dispatch::run as run_dispatch;
 pub use grants::Grant;
 pub use mailbox::{Delivery, Receiver as Mailbox};
 
+use crate::events::Revocation;
 use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
 use axum::extract::ws::Utf8Bytes;
-use crate::events::Revocation;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -192,12 +192,7 @@ impl Hub {
     pub fn send_tenant(&self, tenant: TenantId, frames: impl Fn(Option<i64>) -> Vec<Frame>) -> usize {
         let readers: Vec<Channel> = {
             let index = self.inner.lock().expect("hub lock");
-            index
-                .channels
-                .keys()
-                .filter(|c| matches!(c, Channel::Tenant(t) | Channel::TenantUser(t, _) if *t == tenant))
-                .cloned()
-                .collect()
+            index.channels.keys().filter(|c| matches!(c, Channel::Tenant(t) | Channel::TenantUser(t, _) if *t == tenant)).cloned().collect()
         };
         let mut sent = 0;
         for channel in readers {
@@ -261,9 +256,9 @@ impl Hub {
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             ticks.tick().await;
-            // Handles under the lock, pings after it: with 19,000 sockets
-            // the pings take milliseconds, and a publish must not wait them
-            // out. The runtime thread is given back every so often, too.
+            // Handles under the lock, pings after it: with many sockets the
+            // pings take a while, and a publish must not wait them out. The
+            // runtime thread is given back every so often, too.
             let pingers: Vec<_> = self.inner.lock().expect("hub lock").sockets.values().map(|s| s.queue.pinger()).collect();
             for (n, pinger) in pingers.iter().enumerate() {
                 pinger.ping();

@@ -7,10 +7,10 @@
 //! rotation the previous secret keeps working until its grace period ends.
 
 use crate::error::ApiError;
+use crate::events::tenant::WebhookKind;
 use crate::events::Provider;
 use crate::state::AppState;
 use crate::store::{Activity, SigningSecret};
-use crate::events::tenant::WebhookKind;
 use app::protocol::{ActivityKind, CollegeId, TenantId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -54,10 +54,7 @@ pub fn choose(event: &ConnectionEvent, c: Candidates, legacy: bool) -> Result<(S
         },
         0 => Err("no session has this connection or invitation"),
         _ if legacy => {
-            let waiting = c
-                .by_invitation
-                .into_iter()
-                .find(|s| unlinked(s) && s.view.status == ConnectionStatus::Invitation);
+            let waiting = c.by_invitation.into_iter().find(|s| unlinked(s) && s.view.status == ConnectionStatus::Invitation);
             match waiting {
                 Some(s) => Ok((s, Verdict::Matched(MatchRule::LegacyGuess))),
                 None => Err("no waiting session shares this invitation"),
@@ -70,12 +67,7 @@ pub fn choose(event: &ConnectionEvent, c: Candidates, legacy: bool) -> Result<(S
 /// What `event` changes on `session`: a status step forward and/or the link
 /// to its connection. `None` when it changes nothing (a repeat, a late or
 /// unknown state), so nothing is written or broadcast.
-pub fn plan(
-    session: &SessionRecord,
-    event: &ConnectionEvent,
-    verdict: &Verdict,
-    at: DateTime<Utc>,
-) -> Option<StatusChange> {
+pub fn plan(session: &SessionRecord, event: &ConnectionEvent, verdict: &Verdict, at: DateTime<Utc>) -> Option<StatusChange> {
     let current = session.view.status;
     let next = event.status.and_then(|s| current.advance(s));
     let links = session.view.connection_id.is_none() && event.connection_id.is_some();

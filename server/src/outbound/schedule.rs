@@ -25,7 +25,10 @@ const MAX_RETRY_AFTER: Duration = Duration::hours(24);
 /// What an attempt came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer<'a> {
-    Status { code: u16, retry_after: Option<&'a str> },
+    Status {
+        code: u16,
+        retry_after: Option<&'a str>,
+    },
     /// No answer: connection refused, timeout, refused address.
     NoAnswer,
 }
@@ -34,7 +37,11 @@ pub enum Answer<'a> {
 /// and whether the endpoint is gone for good (410).
 pub fn decide(made: i64, answer: Answer, now: DateTime<Utc>) -> (Next, bool) {
     let retry = |pause: Duration| {
-        if made as usize > SCHEDULE.len() { Next::Failed } else { Next::RetryAt(now + pause) }
+        if made as usize > SCHEDULE.len() {
+            Next::Failed
+        } else {
+            Next::RetryAt(now + pause)
+        }
     };
     let scheduled = || SCHEDULE.get(made as usize - 1).copied().unwrap_or(Duration::zero());
     match answer {

@@ -20,19 +20,12 @@ pub struct PlatformClient {
 
 impl PlatformClient {
     pub fn new(settings: &RemotePlatform) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("a TLS-capable HTTP client");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a TLS-capable HTTP client");
         Self {
             http,
             base_url: settings.base_url.clone(),
             organization_id: settings.organization_id.clone(),
-            tokens: TokenSource::new(
-                settings.token_url.clone(),
-                settings.client_id.clone(),
-                settings.client_secret.clone(),
-            ),
+            tokens: TokenSource::new(settings.token_url.clone(), settings.client_id.clone(), settings.client_secret.clone()),
         }
     }
 

@@ -28,10 +28,7 @@ pub fn build_url(endpoint: &str, invitation_id: &str, label: &str, recipient_key
 pub fn decode(url: &str) -> Option<Value> {
     let (_, query) = url.split_once('?')?;
     let encoded = query.split('&').find_map(|pair| pair.strip_prefix("oob=").or_else(|| pair.strip_prefix("c_i=")))?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(encoded.trim_end_matches('='))
-        .or_else(|_| URL_SAFE.decode(encoded))
-        .ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).or_else(|_| URL_SAFE.decode(encoded)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

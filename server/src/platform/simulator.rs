@@ -42,17 +42,11 @@ impl Simulator {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new()
-            .route("/token", post(issue_token))
-            .route("/v1/orgs/{org}/connections", post(create_invitation))
-            .with_state(self)
+        Router::new().route("/token", post(issue_token)).route("/v1/orgs/{org}/connections", post(create_invitation)).with_state(self)
     }
 
     fn knows(&self, headers: &HeaderMap) -> bool {
-        let bearer = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+        let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         bearer.is_some_and(|t| self.tokens.lock().expect("token set").contains(t))
     }
 }
@@ -65,9 +59,8 @@ struct TokenRequest {
 }
 
 async fn issue_token(State(sim): State<Arc<Simulator>>, Form(req): Form<TokenRequest>) -> Response {
-    let valid = req.grant_type == "client_credentials"
-        && req.client_id == sim.client_id
-        && req.client_secret == sim.client_secret.expose_secret();
+    let valid =
+        req.grant_type == "client_credentials" && req.client_id == sim.client_id && req.client_secret == sim.client_secret.expose_secret();
     if !valid {
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client" }))).into_response();
     }

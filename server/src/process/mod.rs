@@ -15,6 +15,8 @@
 //! to the [`relay`], which publishes them for the hub.
 
 mod connections;
+#[cfg(test)]
+mod lane_props;
 pub mod notify;
 pub mod relay;
 pub mod sweeper;
@@ -23,7 +25,7 @@ mod whatsapp;
 
 use crate::events::tenant::Produced;
 use crate::events::{Lane, Parsed, Provider, StoredDelivery, Wakeup, Woken};
-use crate::store::{Applied, Done, Lease, Store, Unit};
+use crate::store::{DeliveryWork, Done, Lease, Store, Unit};
 use app::protocol::TenantId;
 use chrono::Utc;
 use relay::Relay;
@@ -203,15 +205,13 @@ impl Processor {
     /// The unit of work that applies `parsed`, delivered as `delivery`.
     fn unit(&self, delivery: i64, parsed: Parsed) -> Unit {
         let context = self.context.clone();
-        Unit {
-            delivery,
-            work: Box::new(move |tx| match parsed {
-                Parsed::Connection(event) => connections::apply(tx, &context, &event, delivery),
-                Parsed::Kept => Ok(Applied::default()),
-                Parsed::WhatsApp(event) => whatsapp::apply(tx, event, delivery),
-                Parsed::Tenant(event) => tenant::apply(tx, event, delivery),
-            }),
-        }
+        let work: Option<DeliveryWork> = match parsed {
+            Parsed::Connection(event) => Some(Box::new(move |tx| connections::apply(tx, &context, &event, delivery))),
+            Parsed::Kept => None,
+            Parsed::WhatsApp(event) => Some(Box::new(move |tx| whatsapp::apply(tx, event.clone(), delivery))),
+            Parsed::Tenant(event) => Some(Box::new(move |tx| tenant::apply(tx, event.clone(), delivery))),
+        };
+        Unit { delivery, work }
     }
 
     /// Gives a failed delivery back to the retry schedule.

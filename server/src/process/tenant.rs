@@ -90,14 +90,16 @@ pub fn apply(tx: &mut dyn ApplyTx, event: TenantEvent, delivery: i64) -> anyhow:
             let stored = tx.record_payment(&new)?;
             produced.order_id = stored.value.as_ref().map(|o| o.id);
             if stored.new {
-                let order = stored.value.as_ref().map_or_else(|| payment.order_number.clone().unwrap_or_default(), |o| o.order_number.clone());
+                let order =
+                    stored.value.as_ref().map_or_else(|| payment.order_number.clone().unwrap_or_default(), |o| o.order_number.clone());
                 let (title, kind, priority) = match payment.status {
                     PaymentStatus::Paid => (format!("Payment received for {order}"), NotificationType::Success, Priority::Medium),
                     PaymentStatus::Failed => (format!("Payment failed for {order}"), NotificationType::Error, Priority::High),
                     PaymentStatus::Refunded => (format!("Refund for {order}"), NotificationType::Warning, Priority::Medium),
                     PaymentStatus::Pending => (format!("Payment pending for {order}"), NotificationType::Info, Priority::Low),
                 };
-                let event = json!({ "order": stored.value, "paymentId": payment.payment_id, "status": payment.status, "amount": payment.amount });
+                let event =
+                    json!({ "order": stored.value, "paymentId": payment.payment_id, "status": payment.status, "amount": payment.amount });
                 tx.enqueue(tenant, OutboundEventType::PaymentUpdated, &event, &source)?;
                 let amount = payment.amount.map(|a| format!(" of {a:.2}")).unwrap_or_default();
                 let note = Note {

@@ -65,7 +65,14 @@ pub trait AccountStore: Send + Sync {
     async fn auth_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AuthSession>>;
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()>;
 
-    async fn create_api_key(&self, tenant: TenantId, name: &str, prefix: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<ApiKeyView>;
+    async fn create_api_key(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        prefix: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ApiKeyView>;
     /// The tenant and id of an unrevoked key with this hash.
     async fn api_key(&self, key_hash: &str) -> StoreResult<Option<(TenantId, i64)>>;
     async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKeyView>>;

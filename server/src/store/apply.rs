@@ -10,12 +10,15 @@
 //! each in a savepoint of its own). The worker writes the domain rules once,
 //! against this trait; each backend implements the trait.
 
-use super::{MessageChange, NewIncoming, NewNotification, NewOrder, NewOutgoing, NewPayment, NewSession, SessionRecord, StatusChange, StoreResult, Upserted};
+use super::{
+    MessageChange, NewIncoming, NewNotification, NewOrder, NewOutgoing, NewPayment, NewSession, SessionRecord, StatusChange, StoreResult,
+    Upserted,
+};
 use crate::events::tenant::Produced;
 use crate::events::{Change, Provider, UnreadCounts};
 use app::protocol::{
-    CollegeId, ConnectionId, DeliveryStatus, IncomingMessage, Notification, OrderView, OutboundEventType, OutgoingMessage, Room,
-    SessionId, SessionView, TenantId,
+    CollegeId, ConnectionId, DeliveryStatus, IncomingMessage, Notification, OrderView, OutboundEventType, OutgoingMessage, Room, SessionId,
+    SessionView, TenantId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -75,11 +78,16 @@ impl From<Outcome> for DeliveryStatus {
 /// A unit of work, run inside the store's transaction.
 pub type Work<T> = Box<dyn FnOnce(&mut dyn ApplyTx) -> anyhow::Result<T> + Send>;
 
-/// One delivery to apply: `work` decides and writes; the store then marks
-/// the delivery, if this node still holds its lease.
+/// A delivery's unit of work. A store may run it more than once (after
+/// rolling back the first run), so it is `Fn`.
+pub type DeliveryWork = Box<dyn Fn(&mut dyn ApplyTx) -> anyhow::Result<Applied> + Send>;
+
+/// One delivery to apply: `work` decides and writes (`None`: nothing to
+/// apply, it is only kept); the store then marks the delivery, if this node
+/// still holds its lease.
 pub struct Unit {
     pub delivery: i64,
-    pub work: Work<Applied>,
+    pub work: Option<DeliveryWork>,
 }
 
 /// What became of a unit.

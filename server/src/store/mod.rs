@@ -34,9 +34,38 @@ pub use whatsapp_numbers::*;
 use std::sync::Arc;
 
 /// Every storage area, as one object the application holds.
-pub trait Store: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + ApplyStore + 'static {}
+pub trait Store:
+    SessionStore
+    + DeliveryStore
+    + WhatsAppStore
+    + WhatsAppNumberStore
+    + AccountStore
+    + InvitationStore
+    + TenantWebhookStore
+    + TenantDataStore
+    + OutboundStore
+    + RetentionStore
+    + ApplyStore
+    + 'static
+{
+}
 
-impl<T: SessionStore + DeliveryStore + WhatsAppStore + WhatsAppNumberStore + AccountStore + InvitationStore + TenantWebhookStore + TenantDataStore + OutboundStore + RetentionStore + ApplyStore + 'static> Store for T {}
+impl<
+        T: SessionStore
+            + DeliveryStore
+            + WhatsAppStore
+            + WhatsAppNumberStore
+            + AccountStore
+            + InvitationStore
+            + TenantWebhookStore
+            + TenantDataStore
+            + OutboundStore
+            + RetentionStore
+            + ApplyStore
+            + 'static,
+    > Store for T
+{
+}
 
 /// Opens the store named by `database_url` and brings its schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {

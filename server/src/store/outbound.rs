@@ -91,8 +91,18 @@ pub trait OutboundStore: Send + Sync {
     async fn record_attempt(&self, delivery: i64, attempt: &Attempt, next: Next) -> StoreResult<()>;
     /// Records since when an endpoint has been failing (`None`: it works);
     /// with a reason, disables it. `true` if this call disabled it.
-    async fn set_endpoint_health(&self, endpoint: i64, failing_since: Option<DateTime<Utc>>, disabled_reason: Option<&str>) -> StoreResult<bool>;
-    async fn list_outbound_deliveries(&self, tenant: TenantId, endpoint: i64, filter: &DeliveryLogFilter) -> StoreResult<Vec<OutboundDeliveryView>>;
+    async fn set_endpoint_health(
+        &self,
+        endpoint: i64,
+        failing_since: Option<DateTime<Utc>>,
+        disabled_reason: Option<&str>,
+    ) -> StoreResult<bool>;
+    async fn list_outbound_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: i64,
+        filter: &DeliveryLogFilter,
+    ) -> StoreResult<Vec<OutboundDeliveryView>>;
     /// Queues a delivery of the tenant's for an attempt right away.
     async fn resend(&self, tenant: TenantId, delivery: i64, now: DateTime<Utc>) -> StoreResult<bool>;
 }

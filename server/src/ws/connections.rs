@@ -41,6 +41,7 @@ pub async fn upgrade(
 /// Not an `async fn`: an async fn keeps each argument twice in its future
 /// (once as passed, once as its local), and the socket is the largest thing
 /// an idle socket's task holds. An `async move` block keeps one copy.
+#[allow(clippy::manual_async_fn)]
 fn serve(mut socket: WebSocket, session_id: Option<String>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
     async move {
         let _slot = slot;

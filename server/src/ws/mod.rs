@@ -28,7 +28,8 @@ use std::net::SocketAddr;
 const MAX_REFUSALS: u8 = 5;
 
 /// A slot under the socket caps for a new socket from `peer`, or the answer
-/// that refuses it.
+/// that refuses it (rare, so its size does not matter).
+#[allow(clippy::result_large_err)]
 fn take_slot(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<SocketSlot, Response> {
     state.limits.sockets.acquire(state.client_ip(peer, headers)).map_err(|refused| {
         let status = match refused {

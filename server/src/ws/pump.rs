@@ -3,21 +3,34 @@
 //!
 //! The hub's heartbeat asks every socket to ping its peer each
 //! [`PING_EVERY`]; a peer silent for [`DEAD_AFTER`] is dropped (browsers
-//! answer pings on their own). When the hub closes
-//! the socket's queue, the socket is closed with "going away" at shutdown,
-//! "policy" when its credentials were revoked, or "try again" when it fell
-//! behind; its page reconnects and resyncs. A client sending more than a
-//! page ever does is closed too.
+//! answer pings on their own). When the hub closes the socket's queue, the
+//! socket is closed with "going away" at shutdown, "policy" when its
+//! credentials were revoked, or "try again" when it fell behind; its page
+//! reconnects and resyncs. A peer that does not take a write within
+//! [`WRITE_TIMEOUT`] is dropped, and a client sending more than a page ever
+//! does is closed too.
+//!
+//! "Going away" and "try again" carry a suggested delay ("retry after N
+//! ms"), random for each socket: pages dropped together (a restart, a hub
+//! that fell behind) come back spread out, not all at once.
 
 use crate::hub::{Delivery, Hub, Mailbox};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use rand::Rng;
 use serde::Serialize;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// How often the hub asks every socket to ping its peer.
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// A peer that has not taken one write in this long does not read.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The range of the reconnect delay a closed page is told to wait.
+const RETRY_AFTER_MS: std::ops::RangeInclusive<u64> = 250..=5_000;
 /// Clients only ever send small control messages.
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 /// Messages a client may send in a burst, and per second after it: a page
@@ -34,10 +47,7 @@ const WRITE_BUFFER: usize = 0;
 
 /// Applies Tidings' limits and buffer sizes to an upgrade.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
+    ws.max_message_size(MAX_CLIENT_MESSAGE).max_frame_size(MAX_CLIENT_MESSAGE).read_buffer_size(READ_BUFFER).write_buffer_size(WRITE_BUFFER)
 }
 
 /// A JSON text message.
@@ -52,7 +62,32 @@ pub fn close_frame(code: u16, reason: &'static str) -> Message {
 
 /// Sends a close frame; the socket ends when its owner drops it.
 pub async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket.send(close_frame(code, reason)).await;
+    send(socket, close_frame(code, reason)).await;
+}
+
+/// Closes with `code` and a random suggested reconnect delay.
+async fn close_with_retry(socket: &mut WebSocket, code: u16, reason: &str) {
+    let after = rand::thread_rng().gen_range(RETRY_AFTER_MS);
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(format!("{reason}; retry after {after} ms")) };
+    send(socket, Message::Close(Some(frame))).await;
+}
+
+/// Sends `message`: whether the peer took it within [`WRITE_TIMEOUT`].
+/// A write is usually done at the first poll (the kernel's buffer has
+/// room); only one that waits gets a timer, boxed, so an idle socket's task
+/// carries none.
+async fn send(socket: &mut WebSocket, message: Message) -> bool {
+    let mut sending = pin!(socket.send(message));
+    match poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await {
+        Poll::Ready(sent) => sent.is_ok(),
+        Poll::Pending => match Box::pin(tokio::time::timeout(WRITE_TIMEOUT, sending)).await {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                tracing::debug!("dropping a socket whose peer does not read");
+                false
+            }
+        },
+    }
 }
 
 /// A token bucket of the messages a client may still send.
@@ -91,7 +126,7 @@ pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on
         tokio::select! {
             delivery = queue.recv() => match delivery {
                 Some(Delivery::Frame(frame)) => {
-                    if socket.send(Message::Text(frame)).await.is_err() {
+                    if !send(socket, Message::Text(frame)).await {
                         return;
                     }
                 }
@@ -100,15 +135,15 @@ pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on
                         tracing::debug!("dropping a silent socket");
                         return;
                     }
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    if !send(socket, Message::Ping(Default::default())).await {
                         return;
                     }
                 }
                 // Boxed: rare, and an inline close would enlarge every
                 // socket's task.
                 Some(Delivery::Revoked) => return Box::pin(close(socket, close_code::POLICY, "Credentials revoked or expired")).await,
-                None if hub.is_closing() => return Box::pin(close(socket, close_code::AWAY, "Server restarting")).await,
-                None => return Box::pin(close(socket, close_code::AGAIN, "Too slow; reconnect")).await,
+                None if hub.is_closing() => return Box::pin(close_with_retry(socket, close_code::AWAY, "Server restarting")).await,
+                None => return Box::pin(close_with_retry(socket, close_code::AGAIN, "Too slow")).await,
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(body))) => {
@@ -119,7 +154,7 @@ pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on
                     }
                     let reply = on_text(body.as_str());
                     let closing = matches!(reply, Message::Close(_));
-                    if socket.send(reply).await.is_err() || closing {
+                    if !send(socket, reply).await || closing {
                         return;
                     }
                 }

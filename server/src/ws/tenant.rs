@@ -41,6 +41,7 @@ struct Joined {
 
 /// An `async move` block rather than an `async fn`, which would keep the
 /// socket twice in every idle socket's task (see `connections::serve`).
+#[allow(clippy::manual_async_fn)]
 fn serve(mut socket: WebSocket, staff: Option<Staff>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
     async move {
         let _slot = slot;

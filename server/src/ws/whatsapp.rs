@@ -52,11 +52,16 @@ fn authorize(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token: O
     }
     let token = token.ok_or(Refusal::Forbidden)?;
     let claims = channel_token::verify(token, &state.auth.channel_key, Utc::now())?;
-    if claims.channel == TokenChannel::College(tenant) { Ok(claims.grants().to_vec()) } else { Err(Refusal::Forbidden) }
+    if claims.channel == TokenChannel::College(tenant) {
+        Ok(claims.grants().to_vec())
+    } else {
+        Err(Refusal::Forbidden)
+    }
 }
 
 /// An `async move` block rather than an `async fn`, which would keep the
 /// socket twice in every idle socket's task (see `connections::serve`).
+#[allow(clippy::manual_async_fn)]
 fn serve(mut socket: WebSocket, staff: Option<Staff>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
     async move {
         let _slot = slot;

@@ -52,7 +52,14 @@ async fn the_session_cookie_is_http_only_and_same_site() {
     let app = spawn_app(&[]).await;
     let response = app.http.post(app.url("/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}));
     let response = response.send().await.unwrap();
-    let cookie = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).find(|c| c.starts_with("tidings_session=")).unwrap().to_owned();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("tidings_session="))
+        .unwrap()
+        .to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "not over plain HTTP");
     let behind_tls = app.http.post(app.url("/api/auth/login")).header("x-forwarded-proto", "https");
@@ -148,9 +155,8 @@ async fn api_keys_grant_their_own_tenant_only_until_revoked() {
     let app = spawn_app(&[]).await;
     let first = app.first_tenant().await;
     let other = app.new_tenant("Other").await;
-    let list = |key: &str, college: i64| {
-        app.http.get(app.url(&format!("/api/whatsapp/messages?collegeId={college}"))).bearer_auth(key.to_owned())
-    };
+    let list =
+        |key: &str, college: i64| app.http.get(app.url(&format!("/api/whatsapp/messages?collegeId={college}"))).bearer_auth(key.to_owned());
     assert_eq!(status(list(&first.key, 1)).await, 200);
     assert_eq!(status(list(&first.key, other.id)).await, 404);
     assert_eq!(status(list("tdk_made_up", 1)).await, 401);
@@ -207,8 +213,7 @@ async fn the_activity_log_records_who_did_what() {
     for kind in ["sign_in", "api_key_created", "subscription_refused"] {
         assert!(log.iter().any(|k| k == kind), "{kind} in {log:?}");
     }
-    let filtered: Value =
-        app.as_admin(Method::GET, "/api/tenants/1/activity?kind=sign_in").send().await.unwrap().json().await.unwrap();
+    let filtered: Value = app.as_admin(Method::GET, "/api/tenants/1/activity?kind=sign_in").send().await.unwrap().json().await.unwrap();
     assert!(filtered["data"].as_array().unwrap().iter().all(|e| e["kind"] == "sign_in"));
 }
 

@@ -19,12 +19,8 @@ async fn a_scan_streams_each_step_in_order_for_every_payload_shape() {
             other => panic!("expected connected, got {other:?}"),
         }
         app.scan(&created.session_id, shape, "Ada's Wallet", 3).await;
-        let steps: Vec<ConnectionStatus> = [
-            next_status(&mut socket).await.0,
-            next_status(&mut socket).await.0,
-            next_status(&mut socket).await.0,
-        ]
-        .into();
+        let steps: Vec<ConnectionStatus> =
+            [next_status(&mut socket).await.0, next_status(&mut socket).await.0, next_status(&mut socket).await.0].into();
         assert_eq!(steps, vec![Request, Response, Active], "{shape:?}");
         assert_quiet(&mut socket).await;
 
@@ -56,10 +52,7 @@ async fn two_students_scanning_at_once_each_get_their_own_connection() {
     let (mut socket_a, mut socket_b) = (app.watch(&a.session_id).await, app.watch(&b.session_id).await);
     next_message(&mut socket_a).await;
     next_message(&mut socket_b).await;
-    tokio::join!(
-        app.scan(&a.session_id, Shape::Flat, "Wallet A", 3),
-        app.scan(&b.session_id, Shape::Flat, "Wallet B", 3),
-    );
+    tokio::join!(app.scan(&a.session_id, Shape::Flat, "Wallet A", 3), app.scan(&b.session_id, Shape::Flat, "Wallet B", 3),);
     for (socket, label) in [(&mut socket_a, "Wallet A"), (&mut socket_b, "Wallet B")] {
         for want in [Request, Response, Active] {
             let (status, their_label, _) = next_status(socket).await;

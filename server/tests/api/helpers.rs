@@ -5,11 +5,11 @@ use futures_util::{SinkExt, StreamExt};
 use leptos::prelude::LeptosOptions;
 use secrecy::SecretString;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
 use tidings::cli::simulate::{self, ScanArgs, Shape, Step};
 use tidings::config::Settings;
 use tidings::Application;
-use std::collections::HashMap;
-use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -30,16 +30,25 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-pub struct TestApp {
+/// A running server as its clients see it: its address, an HTTP client and
+/// the first admin's session. Every helper that only talks HTTP and
+/// WebSocket lives here, so a server in another process has them too.
+#[derive(Clone)]
+pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
+    /// The first admin's session.
+    pub admin: Option<Session>,
+}
+
+/// A server running in this test's process.
+pub struct TestApp {
+    pub api: Api,
     pub dir: tempfile::TempDir,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The settings the server runs with (for the `admin` command).
     pub settings: Settings,
-    /// The first admin's session.
-    pub admin: Option<Session>,
     /// The outbound queue, driven by the tests with their own clock when
     /// `OUTBOUND_POLL_MS=0`.
     pub dispatcher: tidings::outbound::Dispatcher,
@@ -81,10 +90,7 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
     }
     let settings = Settings::from_lookup(&move |k| vars.get(k).cloned()).expect("settings");
     let admin_settings = settings.clone();
-    let options = LeptosOptions::builder()
-        .output_name("tidings")
-        .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
-        .build();
+    let options = LeptosOptions::builder().output_name("tidings").site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()).build();
     let app = Application::build(settings, options).await.expect("app builds");
     let dispatcher = app.dispatcher();
     let answers = TEST_DNS.iter().map(|(name, ip)| (name.to_string(), vec![ip.parse().unwrap()])).collect();
@@ -94,10 +100,30 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    let mut app =
-        TestApp { base, http: reqwest::Client::new(), dir, stop, task, settings: admin_settings, admin: None, dispatcher, dispatcher_with_test_dns };
+    let mut app = TestApp {
+        api: Api { base, http: reqwest::Client::new(), admin: None },
+        dir,
+        stop,
+        task,
+        settings: admin_settings,
+        dispatcher,
+        dispatcher_with_test_dns,
+    };
     app.admin = Some(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("the first admin signs in"));
     app
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl std::ops::DerefMut for TestApp {
+    fn deref_mut(&mut self) -> &mut Api {
+        &mut self.api
+    }
 }
 
 /// A signed-in browser: its session cookie and CSRF token.
@@ -115,7 +141,9 @@ impl TestApp {
         task.await.unwrap().unwrap();
         dir
     }
+}
 
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -147,10 +175,7 @@ impl TestApp {
 
     /// A request as `session` (cookie and CSRF token).
     pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .header("cookie", &session.cookie)
-            .header("x-csrf-token", &session.csrf)
+        self.http.request(method, self.url(path)).header("cookie", &session.cookie).header("x-csrf-token", &session.csrf)
     }
 
     /// Invites a new staff member to `tenant` as the first admin would; they
@@ -302,7 +327,7 @@ pub async fn next_status(socket: &mut Socket) -> (app::protocol::ConnectionStatu
     }
 }
 
-impl TestApp {
+impl Api {
     /// A socket at `path` opened by the browser signed in as `session`.
     pub async fn socket_at_with_cookie(&self, path: &str, session: &Session) -> Socket {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;

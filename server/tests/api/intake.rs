@@ -47,9 +47,13 @@ async fn an_oversize_body_is_413_and_stores_nothing() {
     let body = json!({"id": "big", "type": "Connection", "state": "completed", "connectionId": "c", "pad": padding});
     let response = app.post_webhook(body.to_string(), Some(SECRET)).await;
     assert_eq!(response.status(), 413);
+    // The rest of the body is not read: the connection is not reused.
+    assert_eq!(response.headers()["connection"], "close");
     let json: serde_json::Value = response.json().await.unwrap();
     assert!(json["error"].as_str().unwrap().contains("1024"));
     assert_eq!(app.stats().await["total"], 0);
+    // The same pooled client's next request goes through.
+    assert_eq!(app.post_webhook(r#"{"test":"data"}"#, Some(SECRET)).await.status(), 400);
 }
 
 #[tokio::test]

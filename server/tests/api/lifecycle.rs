@@ -49,7 +49,9 @@ async fn a_delivery_stored_before_a_crash_is_applied_after_restart() {
     let app = spawn_in(dir, &[]).await;
     let mut socket = app.watch(&created.session_id).await;
     let ServerMessage::Connected { status, their_label, .. } = next_message(&mut socket).await else { panic!() };
-    let (status, their_label) = if status == Response { (status, their_label) } else {
+    let (status, their_label) = if status == Response {
+        (status, their_label)
+    } else {
         let (s, l, _) = next_status(&mut socket).await;
         (s, l)
     };

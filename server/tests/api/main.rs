@@ -1,12 +1,16 @@
 //! Integration tests: the real server on port 0 with a temporary SQLite
-//! file, driven over real HTTP and WebSocket on loopback.
+//! file, driven over real HTTP and WebSocket on loopback; in this process,
+//! or (to kill it) as the real binary in a process of its own.
 
 mod auth;
 mod connect_flow;
+mod drop_storm;
+mod faults;
 mod helpers;
 mod intake;
 mod lifecycle;
 mod outbound;
+mod process;
 mod tenant_events;
 mod tenant_helpers;
 mod wa_helpers;

@@ -24,7 +24,12 @@ struct Received {
 /// A receiving server on loopback; returns its base URL and what it receives.
 async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    async fn handle(State(tx): State<mpsc::UnboundedSender<Received>>, uri: axum::http::Uri, headers: HeaderMap, body: String) -> impl IntoResponse {
+    async fn handle(
+        State(tx): State<mpsc::UnboundedSender<Received>>,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: String,
+    ) -> impl IntoResponse {
         let path = uri.path().to_owned();
         let _ = tx.send(Received { path: path.clone(), headers, body });
         match path.as_str() {
@@ -53,7 +58,8 @@ const SETTINGS: [(&str, &str); 2] = [("OUTBOUND_POLL_MS", "0"), ("OUTBOUND_ALLOW
 
 /// Registers an endpoint for tenant 1; returns (id, secret).
 async fn endpoint(app: &TestApp, url: &str, types: Value) -> (i64, String) {
-    let response = app.as_admin(Method::POST, "/api/webhooks/endpoints").json(&json!({"url": url, "eventTypes": types})).send().await.unwrap();
+    let response =
+        app.as_admin(Method::POST, "/api/webhooks/endpoints").json(&json!({"url": url, "eventTypes": types})).send().await.unwrap();
     assert_eq!(response.status(), 200, "create endpoint");
     let body: Value = response.json().await.unwrap();
     (body["data"]["endpoint"]["id"].as_i64().unwrap(), body["data"]["secret"].as_str().unwrap().to_owned())
@@ -65,7 +71,8 @@ async fn test_event(app: &TestApp, endpoint: i64) {
 }
 
 async fn log(app: &TestApp, endpoint: i64) -> Vec<Value> {
-    let body: Value = app.as_admin(Method::GET, &format!("/api/webhooks/endpoints/{endpoint}/deliveries")).send().await.unwrap().json().await.unwrap();
+    let body: Value =
+        app.as_admin(Method::GET, &format!("/api/webhooks/endpoints/{endpoint}/deliveries")).send().await.unwrap().json().await.unwrap();
     body["data"].as_array().unwrap().clone()
 }
 
@@ -184,7 +191,8 @@ async fn one_tenant_s_events_never_reach_another_s_endpoints() {
     let (base, mut received) = receiver().await;
     endpoint(&app, &format!("{base}/ok"), json!([])).await;
     app.as_admin(Method::POST, "/api/tenants").json(&json!({"name": "Two"})).send().await.unwrap();
-    let created = app.as_admin(Method::POST, "/api/notifications?tenantId=2").json(&json!({"title": "Two's", "message": "m"})).send().await.unwrap();
+    let created =
+        app.as_admin(Method::POST, "/api/notifications?tenantId=2").json(&json!({"title": "Two's", "message": "m"})).send().await.unwrap();
     assert_eq!(created.status(), 200);
     assert_eq!(app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 0);
     assert!(received.try_recv().is_err());

@@ -89,11 +89,14 @@ async fn the_notification_api_filters_pages_and_marks() {
         assert_eq!(create(format!("n{i}")).await.unwrap().status(), 200);
     }
     let page: Value = app.as_admin(Method::GET, "/api/notifications?limit=2").send().await.unwrap().json().await.unwrap();
-    let titles = |p: &Value| p["data"]["notifications"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let titles = |p: &Value| {
+        p["data"]["notifications"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     assert_eq!(titles(&page), vec!["n4", "n3"]);
     assert_eq!(page["data"]["unreadCount"], 5);
     let cursor = page["data"]["nextCursor"].as_i64().unwrap();
-    let next: Value = app.as_admin(Method::GET, &format!("/api/notifications?limit=2&before={cursor}")).send().await.unwrap().json().await.unwrap();
+    let next: Value =
+        app.as_admin(Method::GET, &format!("/api/notifications?limit=2&before={cursor}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(titles(&next), vec!["n2", "n1"]);
 
     let id = page["data"]["notifications"][0]["id"].as_i64().unwrap();
@@ -137,7 +140,9 @@ async fn events_reach_only_the_right_tenant_user_and_room() {
     let ticket = json!({"tenantId": 1, "event": "ticket.update", "data": {"id": "t-1", "title": "Printer on fire", "status": "open"}});
     app.post_tenant(&secret, "events", "e1", &ticket).await;
     match next_tenant(&mut a_socket).await {
-        T::EntityUpdate { event, data, .. } => assert_eq!((event.as_str(), data["title"].as_str()), ("ticket.update", Some("Printer on fire"))),
+        T::EntityUpdate { event, data, .. } => {
+            assert_eq!((event.as_str(), data["title"].as_str()), ("ticket.update", Some("Printer on fire")))
+        }
         other => panic!("{other:?}"),
     }
     assert_tenant_quiet(&mut b_socket).await;

@@ -10,7 +10,7 @@ use standardwebhooks::Webhook;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-impl TestApp {
+impl Api {
     /// Generates tenant 1's signing secret (as its admin).
     pub async fn tenant_secret(&self) -> String {
         let response = self.as_admin(Method::POST, "/api/webhooks/settings/generate-secret?tenantId=1").send().await.unwrap();

@@ -22,7 +22,7 @@ impl Tenant {
     }
 }
 
-impl TestApp {
+impl Api {
     /// The first tenant, with a fresh API key.
     pub async fn first_tenant(&self) -> Tenant {
         self.tenant_with_key(1).await

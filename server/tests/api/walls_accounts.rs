@@ -61,9 +61,12 @@ async fn inviting_answers_the_same_whether_or_not_the_email_has_an_account() {
 async fn another_tenants_ids_answer_as_missing_ones_do() {
     let app = spawn_app(&[("OUTBOUND_POLL_MS", "0"), ("OUTBOUND_ALLOW_INTERNAL", "true")]).await;
     let (one, two) = (app.first_tenant().await, app.new_tenant("Second College").await);
-    let note = json_of(app.http.post(app.url("/api/notifications")).bearer_auth(&one.key).json(&json!({"title": "t", "message": "m"}))).await;
+    let note =
+        json_of(app.http.post(app.url("/api/notifications")).bearer_auth(&one.key).json(&json!({"title": "t", "message": "m"}))).await;
     let note = note["data"]["id"].as_i64().unwrap();
-    let endpoint = json_of(app.http.post(app.url("/api/webhooks/endpoints")).bearer_auth(&one.key).json(&json!({"url": "http://127.0.0.1:9/x"}))).await;
+    let endpoint =
+        json_of(app.http.post(app.url("/api/webhooks/endpoints")).bearer_auth(&one.key).json(&json!({"url": "http://127.0.0.1:9/x"})))
+            .await;
     let endpoint = endpoint["data"]["endpoint"]["id"].as_i64().unwrap();
     let probes: Vec<(Method, String, Value)> = vec![
         (Method::PATCH, format!("/api/notifications/{{}}?tenantId={}", two.id), json!({"isRead": true})),
@@ -105,7 +108,11 @@ async fn starting_connect_sessions_is_limited_per_address() {
 async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
     let app = spawn_app(&[("SESSIONS_PER_MINUTE_PER_IP", "1"), ("TRUSTED_PROXIES", "127.0.0.1")]).await;
     let start = |from: &str| {
-        app.http.post(app.url("/api/connections/session")).header("x-forwarded-for", from).json(&json!({"requestType": "registration"})).send()
+        app.http
+            .post(app.url("/api/connections/session"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"requestType": "registration"}))
+            .send()
     };
     assert_eq!(start("203.0.113.1").await.unwrap().status(), 200);
     assert_eq!(start("203.0.113.2").await.unwrap().status(), 200, "another client behind the proxy");
@@ -113,7 +120,12 @@ async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
 
     let untrusted = spawn_app(&[("SESSIONS_PER_MINUTE_PER_IP", "1")]).await;
     let start = |from: &str| {
-        untrusted.http.post(untrusted.url("/api/connections/session")).header("x-forwarded-for", from).json(&json!({"requestType": "registration"})).send()
+        untrusted
+            .http
+            .post(untrusted.url("/api/connections/session"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"requestType": "registration"}))
+            .send()
     };
     assert_eq!(start("203.0.113.1").await.unwrap().status(), 200);
     assert_eq!(start("203.0.113.2").await.unwrap().status(), 429, "a claimed address from an untrusted peer counts for nothing");
@@ -121,12 +133,8 @@ async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
 
 #[tokio::test]
 async fn retention_purges_what_is_past_its_period() {
-    let app = spawn_app(&[
-        ("RETENTION_ACTIVITY_DAYS", "0"),
-        ("RETENTION_WEBHOOK_BODY_DAYS", "0"),
-        ("RETENTION_INTERVAL_SECS", "0.1"),
-    ])
-    .await;
+    let app =
+        spawn_app(&[("RETENTION_ACTIVITY_DAYS", "0"), ("RETENTION_WEBHOOK_BODY_DAYS", "0"), ("RETENTION_INTERVAL_SECS", "0.1")]).await;
     let one = app.first_tenant().await;
     app.register_message(&one, "wamid.OLD").await;
     app.report("wamid.OLD", "sent", 1_700_000_001).await;

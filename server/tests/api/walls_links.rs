@@ -75,7 +75,8 @@ async fn orders_and_payments_only_move_forward() {
     let order = |status: &str| json!({"tenantId": 1, "orderNumber": "ORD-9", "amount": 10.0, "status": status});
     app.post_tenant(&secret, "orders", "o-1", &order("paid")).await;
     app.post_tenant(&secret, "orders", "o-2", &order("pending")).await;
-    let payment = |status: &str, id: &str| json!({"tenantId": 1, "orderNumber": "ORD-9", "amount": 10.0, "status": status, "paymentId": id});
+    let payment =
+        |status: &str, id: &str| json!({"tenantId": 1, "orderNumber": "ORD-9", "amount": 10.0, "status": status, "paymentId": id});
     app.post_tenant(&secret, "payments", "p-1", &payment("paid", "pay_1")).await;
     let before = notifications(&app).await.len();
     let late: Value = app.post_tenant(&secret, "payments", "p-2", &payment("pending", "pay_1")).await.json().await.unwrap();

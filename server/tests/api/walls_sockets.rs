@@ -15,7 +15,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// A `/ws/tenant` socket joined to `tenant` with a token minted by `key`.
 async fn token_socket(app: &TestApp, key: &str, tenant: i64) -> Socket {
-    let token = json_of(app.http.post(app.url("/api/realtime/token")).bearer_auth(key).json(&json!({"channel": format!("tenant:{tenant}")}))).await;
+    let token =
+        json_of(app.http.post(app.url("/api/realtime/token")).bearer_auth(key).json(&json!({"channel": format!("tenant:{tenant}")}))).await;
     let mut socket = app.socket_at("/ws/tenant").await;
     send(&mut socket, json!({"type": "join-tenant", "tenantId": tenant, "token": token["token"]})).await;
     assert!(matches!(next_tenant(&mut socket).await, TenantServerMessage::Joined { .. }));
@@ -101,7 +102,9 @@ async fn revoking_an_api_key_closes_the_sockets_its_tokens_opened() {
     let mut socket = token_socket(&app, &one.key, 1).await;
     let mut other = token_socket(&app, &kept.key, 1).await;
     let keys = json_of(app.as_admin(Method::GET, "/api/tenants/1/api-keys")).await;
-    let id = keys["data"].as_array().unwrap().iter().find(|k| one.key.starts_with(k["prefix"].as_str().unwrap())).unwrap()["id"].as_i64().unwrap();
+    let id = keys["data"].as_array().unwrap().iter().find(|k| one.key.starts_with(k["prefix"].as_str().unwrap())).unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let revoked = app.as_admin(Method::DELETE, &format!("/api/tenants/1/api-keys/{id}")).send().await.unwrap();
     assert_eq!(revoked.status(), 200);
     assert_eq!(close_code(&mut socket).await, CloseCode::Policy);

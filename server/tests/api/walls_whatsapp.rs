@@ -154,7 +154,12 @@ async fn numbers_are_managed_by_their_tenants_admins_only() {
 async fn a_tenant_sends_from_its_own_number_or_is_told_to_add_one() {
     let app = spawn_app(&[("WHATSAPP_SIMULATOR_AUTO", "true"), ("WHATSAPP_SIMULATOR_STEP_MS", "5")]).await;
     let two = app.new_tenant("Second College").await;
-    let send = || app.http.post(app.url("/api/whatsapp/send")).bearer_auth(&two.key).json(&json!({"collegeId": two.id, "to": "+1 555 123 0002", "template": "hello_world"}));
+    let send = || {
+        app.http
+            .post(app.url("/api/whatsapp/send"))
+            .bearer_auth(&two.key)
+            .json(&json!({"collegeId": two.id, "to": "+1 555 123 0002", "template": "hello_world"}))
+    };
     assert_eq!(send().send().await.unwrap().status(), 409, "no number yet");
     add_number(&app, &two, SECOND_NUMBER).await;
     let mut socket = app.college_socket(&two).await;
@@ -166,7 +171,7 @@ async fn a_tenant_sends_from_its_own_number_or_is_told_to_add_one() {
     let wamid = sent["data"]["whatsappMessageId"].as_str().unwrap().to_owned();
     loop {
         match next_wa(&mut socket).await {
-            WaServerMessage::MessageStatusUpdate { whatsapp_message_id, status, .. } if status == app::protocol::MessageStatus::Read => {
+            WaServerMessage::MessageStatusUpdate { whatsapp_message_id, status: app::protocol::MessageStatus::Read, .. } => {
                 assert_eq!(whatsapp_message_id, wamid);
                 break;
             }

@@ -1,9 +1,11 @@
 //! The notification bell: live state shared by every staff page (the bell,
 //! toasts, and the dashboard's refresh), fed by one `/ws/tenant` socket.
 //!
-//! On every (re)join the first page is read again and merged by id, so
-//! notifications that arrived while offline appear, without duplicates.
-//! While the socket is down the bell polls every [`POLL_EVERY`] and says so.
+//! On every (re)join the bell reads everything newer than the newest it
+//! holds, page after page, so however many notifications arrived while it
+//! was offline, all of them appear, once; then the first page again, for
+//! what changed on ones it already had. While the socket is down the bell
+//! polls every [`POLL_EVERY`] and says so.
 
 mod toasts;
 mod view;
@@ -56,7 +58,7 @@ impl TenantLive {
             list.retain(|m| m.id != n.id);
             if !n.is_dismissed {
                 list.push(n);
-                list.sort_by(|a, b| b.id.cmp(&a.id));
+                list.sort_by_key(|n| std::cmp::Reverse(n.id));
             }
         });
     }
@@ -74,10 +76,20 @@ impl TenantLive {
         }
     }
 
-    /// Reads the newest page again (after a (re)join, or a poll).
+    /// Catches up (after a (re)join, or a poll): everything newer than the
+    /// newest held, then the newest page again.
     pub fn reload(self) {
         let Some(tenant) = self.tenant.get_untracked() else { return };
+        let newest = self.items.with_untracked(|list| list.iter().map(|n| n.id).max());
         spawn_local(async move {
+            let mut after = newest;
+            while let Some(from) = after {
+                let Ok(page) = client::notifications_after(tenant, from).await else { return };
+                after = page.next_cursor;
+                for n in page.notifications {
+                    self.upsert(n);
+                }
+            }
             if let Ok(page) = client::notifications(tenant, None).await {
                 self.merge(page, true);
             }
@@ -108,9 +120,12 @@ impl TenantLive {
                 }
             }
             TenantServerMessage::NotificationUpdated { notification } => self.upsert(notification),
-            TenantServerMessage::NotificationsMarkedRead { .. } => {
+            // Only this user's own "mark all read" arrives with their id;
+            // one for the tenant-wide view may leave theirs unread.
+            TenantServerMessage::NotificationsMarkedRead { user_id: Some(_) } => {
                 self.items.update(|l| l.iter_mut().for_each(|n| n.is_read = true));
             }
+            TenantServerMessage::NotificationsMarkedRead { user_id: None } => self.reload(),
             TenantServerMessage::UnreadCount { count } => self.unread.set(count),
             TenantServerMessage::DashboardRefresh { .. } => self.refresh_tick.update(|t| *t += 1),
             _ => {}

@@ -75,8 +75,9 @@ impl Flow {
 
     fn on_message(self, msg: ServerMessage) {
         match msg {
-            ServerMessage::Connected { status, their_label, .. }
-            | ServerMessage::StatusUpdate { status, their_label, .. } => self.observe(status, their_label),
+            ServerMessage::Connected { status, their_label, .. } | ServerMessage::StatusUpdate { status, their_label, .. } => {
+                self.observe(status, their_label)
+            }
             ServerMessage::Pong { .. } | ServerMessage::Error { .. } => {}
         }
     }
@@ -153,9 +154,8 @@ pub fn ConnectPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let seconds_left = Signal::derive(move || {
-        flow.invite.with(|i| i.as_ref().map(|i| (i.expires_at - now.get()).num_seconds().max(0)).unwrap_or(0))
-    });
+    let seconds_left =
+        Signal::derive(move || flow.invite.with(|i| i.as_ref().map(|i| (i.expires_at - now.get()).num_seconds().max(0)).unwrap_or(0)));
 
     let status = flow.status;
     let start = Callback::new(move |()| flow.start());

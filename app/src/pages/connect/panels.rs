@@ -27,11 +27,7 @@ fn countdown(seconds: i64) -> String {
 
 /// The QR code, its deep link and the expiry countdown.
 #[component]
-pub(super) fn Waiting(
-    invite: Signal<Option<Invite>>,
-    status: RwSignal<ConnectionStatus>,
-    seconds_left: Signal<i64>,
-) -> impl IntoView {
+pub(super) fn Waiting(invite: Signal<Option<Invite>>, status: RwSignal<ConnectionStatus>, seconds_left: Signal<i64>) -> impl IntoView {
     let url = Signal::derive(move || invite.with(|i| i.as_ref().map(|i| i.invitation_url.clone()).unwrap_or_default()));
     let copied = RwSignal::new(false);
     let copy = move |_| {

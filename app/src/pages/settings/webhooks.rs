@@ -4,9 +4,7 @@
 
 use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
 use crate::client;
-use crate::protocol::{
-    Role, TenantEndpoint, TenantId, TestDelivery, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch,
-};
+use crate::protocol::{Role, TenantEndpoint, TenantId, TestDelivery, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
@@ -176,9 +174,9 @@ fn Secret(tenant: TenantId, settings: RwSignal<Option<WebhookSettings>>) -> impl
     let has_secret = move || settings.with(|s| s.as_ref().is_some_and(|s| s.has_secret));
     let grace = move || {
         settings.with(|s| {
-            s.as_ref().and_then(|s| s.previous_secret_valid_until).map(|t| {
-                format!("The previous secret still works until {}.", t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"))
-            })
+            s.as_ref()
+                .and_then(|s| s.previous_secret_valid_until)
+                .map(|t| format!("The previous secret still works until {}.", t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")))
         })
     };
     view! {

@@ -27,7 +27,11 @@ fn median(mut values: Vec<Duration>) -> Option<Duration> {
 }
 
 fn pct(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
 }
 
 impl Analytics {
@@ -44,9 +48,8 @@ impl Analytics {
             .count();
         let read = messages.iter().filter(|m| m.status == MessageStatus::Read).count();
         let failed = messages.iter().filter(|m| m.status == MessageStatus::Failed).count();
-        let since_send = |at: Option<chrono::DateTime<chrono::Utc>>, m: &OutgoingMessage| {
-            at.map(|at| (at - m.created_at).max(Duration::zero()))
-        };
+        let since_send =
+            |at: Option<chrono::DateTime<chrono::Utc>>, m: &OutgoingMessage| at.map(|at| (at - m.created_at).max(Duration::zero()));
         Self {
             total,
             by_status,

@@ -34,10 +34,11 @@ pub(super) fn Conversation(board: Board) -> impl IntoView {
                 .collect()
         });
         board.incoming.with(|list| {
-            bubbles.extend(list.iter().filter(|m| m.from == contact).map(|m| Bubble::In {
-                text: m.text.clone().unwrap_or_else(|| format!("[{}]", m.kind)),
-                at: m.received_at,
-            }))
+            bubbles.extend(
+                list.iter()
+                    .filter(|m| m.from == contact)
+                    .map(|m| Bubble::In { text: m.text.clone().unwrap_or_else(|| format!("[{}]", m.kind)), at: m.received_at }),
+            )
         });
         bubbles.sort_by_key(Bubble::at);
         bubbles

@@ -50,13 +50,11 @@ impl Board {
 
     /// Adds a message or merges a newer report of it.
     pub fn upsert(self, message: OutgoingMessage) {
-        self.messages.update(|list| {
-            match list.iter_mut().find(|m| m.whatsapp_message_id == message.whatsapp_message_id) {
-                Some(known) => known.merge(&message),
-                None => {
-                    list.push(message);
-                    list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.message_id.cmp(&a.message_id)));
-                }
+        self.messages.update(|list| match list.iter_mut().find(|m| m.whatsapp_message_id == message.whatsapp_message_id) {
+            Some(known) => known.merge(&message),
+            None => {
+                list.push(message);
+                list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.message_id.cmp(&a.message_id)));
             }
         });
     }
@@ -65,7 +63,7 @@ impl Board {
         self.incoming.update(|list| {
             if !list.iter().any(|m| m.whatsapp_message_id == message.whatsapp_message_id) {
                 list.push(message);
-                list.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+                list.sort_by_key(|m| std::cmp::Reverse(m.received_at));
             }
         });
     }

@@ -33,9 +33,8 @@ pub(super) fn Tick(status: MessageStatus, #[prop(optional)] reason: Option<Strin
 
 #[component]
 pub(super) fn Filters(board: Board) -> impl IntoView {
-    let count = move |status: Option<MessageStatus>| {
-        board.messages.with(|m| m.iter().filter(|m| status.is_none_or(|s| m.status == s)).count())
-    };
+    let count =
+        move |status: Option<MessageStatus>| board.messages.with(|m| m.iter().filter(|m| status.is_none_or(|s| m.status == s)).count());
     let options = std::iter::once(None).chain(MessageStatus::ALL.into_iter().map(Some));
     view! {
         <div class="filters" role="group" aria-label="Filter by status">
@@ -71,9 +70,7 @@ fn reason(m: &OutgoingMessage) -> Option<String> {
 pub(super) fn MessageTable(board: Board) -> impl IntoView {
     let rows = move || {
         let filter = board.filter.get();
-        board.messages.with(|list| {
-            list.iter().filter(|m| filter.is_none_or(|s| m.status == s)).cloned().collect::<Vec<_>>()
-        })
+        board.messages.with(|list| list.iter().filter(|m| filter.is_none_or(|s| m.status == s)).cloned().collect::<Vec<_>>())
     };
     view! {
         <table class="messages">

@@ -69,16 +69,15 @@ impl AccountStore for SqliteStore {
 
     async fn create_user(&self, user: &NewUser<'_>, at: DateTime<Utc>) -> StoreResult<i64> {
         let mut write = self.write().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO users (email, name, password_hash, is_operator, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(user.email)
-        .bind(user.name)
-        .bind(user.password_hash)
-        .bind(user.is_operator)
-        .bind(at)
-        .fetch_one(&mut *write.conn)
-        .await?;
+        let (id,): (i64,) =
+            sqlx::query_as("INSERT INTO users (email, name, password_hash, is_operator, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+                .bind(user.email)
+                .bind(user.name)
+                .bind(user.password_hash)
+                .bind(user.is_operator)
+                .bind(at)
+                .fetch_one(&mut *write.conn)
+                .await?;
         Ok(id)
     }
 
@@ -90,7 +89,10 @@ impl AccountStore for SqliteStore {
     }
 
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
-        Ok(sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as("SELECT id, email, name, password_hash, is_operator FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn set_membership(&self, user: i64, tenant: TenantId, role: Role) -> StoreResult<()> {
@@ -173,7 +175,14 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn create_api_key(&self, tenant: TenantId, name: &str, prefix: &str, key_hash: &str, at: DateTime<Utc>) -> StoreResult<ApiKeyView> {
+    async fn create_api_key(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        prefix: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ApiKeyView> {
         let mut write = self.write().await?;
         let row: ApiKeyRow = sqlx::query_as(
             "INSERT INTO api_keys (tenant_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?) \
@@ -197,12 +206,11 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKeyView>> {
-        let rows: Vec<ApiKeyRow> = sqlx::query_as(
-            "SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY id DESC",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<ApiKeyRow> =
+            sqlx::query_as("SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY id DESC")
+                .bind(tenant)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

@@ -139,8 +139,10 @@ impl ApplyStore for SqliteStore {
     }
 
     async fn unpublished(&self, limit: i64) -> StoreResult<Vec<OutboxEntry>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, change FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ?").bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, change FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(id, text)| Ok(OutboxEntry { id, change: serde_json::from_str(&text).map_err(StoreError::database)? }))
             .collect()
@@ -174,7 +176,14 @@ mod tests {
     }
 
     fn new(key: &str) -> NewDelivery {
-        NewDelivery { provider: Provider::Tenant, delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), claim: None, received_at: Utc::now() }
+        NewDelivery {
+            provider: Provider::Tenant,
+            delivery_key: key.into(),
+            topic: "t".into(),
+            body: b"{}".to_vec(),
+            claim: None,
+            received_at: Utc::now(),
+        }
     }
 
     /// A leased delivery is its node's: no claim takes it until the lease
@@ -184,13 +193,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
         let recorded = store.record_deliveries(&[new("a"), new("b")], &lease("node-a", 30)).await.unwrap();
-        let ids: Vec<i64> = recorded.iter().map(|r| match r { Recorded::New(id) => *id, other => panic!("{other:?}") }).collect();
+        let ids: Vec<i64> = recorded
+            .iter()
+            .map(|r| match r {
+                Recorded::New(id) => *id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
         let providers = [Provider::Tenant];
         assert!(store.claim_due(&providers, Utc::now(), &lease("node-b", 30), 10).await.unwrap().is_empty(), "leased to node a");
         assert!(store.claim(&ids, &lease("node-b", 30)).await.unwrap().is_empty());
 
         // Node b's unit for a delivery it does not hold changes nothing.
-        let unit = |id| Unit { delivery: id, work: Box::new(|_: &mut dyn ApplyTx| Ok(Applied::default())) };
+        let unit = |id| Unit { delivery: id, work: None };
         let done = store.apply("node-b".into(), vec![unit(ids[0])]).await.unwrap();
         assert!(matches!(done[..], [Done::Lost]), "{done:?}");
         let done = store.apply("node-a".into(), vec![unit(ids[0])]).await.unwrap();
@@ -200,7 +215,8 @@ mod tests {
 
         // Once node a's lease on the other runs out, node b may claim it.
         let later = Utc::now() + Duration::seconds(31);
-        let claimed = store.claim_due(&providers, later, &Lease { owner: "node-b".into(), until: later + Duration::seconds(30) }, 10).await.unwrap();
+        let claimed =
+            store.claim_due(&providers, later, &Lease { owner: "node-b".into(), until: later + Duration::seconds(30) }, 10).await.unwrap();
         assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), ids[1..]);
         store.delay_delivery(ids[1], "node-b", "boom", Utc::now()).await.unwrap();
         let listed = store.list_deliveries(&DeliveryFilter { topic: None, status: None, limit: 10 }).await.unwrap();

@@ -38,13 +38,11 @@ impl InvitationStore for SqliteStore {
 
     async fn use_invitation(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut write = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE invitations SET accepted_at = ?1 WHERE token_hash = ?2 AND accepted_at IS NULL AND expires_at > ?1",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .execute(&mut *write.conn)
-        .await?;
+        let done = sqlx::query("UPDATE invitations SET accepted_at = ?1 WHERE token_hash = ?2 AND accepted_at IS NULL AND expires_at > ?1")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&mut *write.conn)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -74,9 +74,8 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        // No ping before each use: the database is in this process, and a
-        // profile showed the ping's round trip to the driver's thread costing
-        // as much as the query it precedes.
+        // No ping before each use: the database is in this process, and the
+        // ping's round trip to the driver's thread costs as much as a query.
         let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options.clone()).await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         let writes = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options.clone()).await?;

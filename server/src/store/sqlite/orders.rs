@@ -6,8 +6,7 @@ use crate::store::*;
 use app::protocol::{DashboardSummary, OrderStatus, OrderView, PaymentStatus, TenantId};
 use chrono::{DateTime, Duration, Timelike, Utc};
 
-pub(super) const ORDER_COLUMNS: &str =
-    "id, order_number, customer_name, customer_email, amount_cents, status, payment_status, created_at";
+pub(super) const ORDER_COLUMNS: &str = "id, order_number, customer_name, customer_email, amount_cents, status, payment_status, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct OrderRow {

@@ -168,15 +168,14 @@ impl OutboundStore for SqliteStore {
         }
         let mut write = self.write().await?;
         let mut tx = sqlx::Connection::begin(&mut *write.conn).await?;
-        let (message,): (i64,) = sqlx::query_as(
-            "INSERT INTO outbound_messages (tenant_id, event_type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(tenant)
-        .bind(event_type)
-        .bind(payload.to_string())
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (message,): (i64,) =
+            sqlx::query_as("INSERT INTO outbound_messages (tenant_id, event_type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+                .bind(tenant)
+                .bind(event_type)
+                .bind(payload.to_string())
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
         let mut ids = Vec::with_capacity(targets.len());
         for endpoint in targets {
             let (id,): (i64,) = sqlx::query_as(
@@ -259,7 +258,12 @@ impl OutboundStore for SqliteStore {
         Ok(tx.commit().await?)
     }
 
-    async fn set_endpoint_health(&self, endpoint: i64, failing_since: Option<DateTime<Utc>>, disabled_reason: Option<&str>) -> StoreResult<bool> {
+    async fn set_endpoint_health(
+        &self,
+        endpoint: i64,
+        failing_since: Option<DateTime<Utc>>,
+        disabled_reason: Option<&str>,
+    ) -> StoreResult<bool> {
         let mut write = self.write().await?;
         sqlx::query("UPDATE outbound_endpoints SET failing_since = ? WHERE id = ?")
             .bind(failing_since)
@@ -275,7 +279,12 @@ impl OutboundStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_outbound_deliveries(&self, tenant: TenantId, endpoint: i64, f: &DeliveryLogFilter) -> StoreResult<Vec<OutboundDeliveryView>> {
+    async fn list_outbound_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: i64,
+        f: &DeliveryLogFilter,
+    ) -> StoreResult<Vec<OutboundDeliveryView>> {
         let rows: Vec<LogRow> = sqlx::query_as(
             "SELECT d.id, d.message_id, m.event_type, d.status, d.attempts, d.next_attempt_at, d.created_at, \
              a.attempted_at, a.status_code, a.duration_ms, a.response, a.error \

@@ -36,7 +36,10 @@ impl RetentionStore for SqliteStore {
         Ok(Purged {
             webhook_bodies: self.in_batches(&bodies, before.webhook_bodies).await?,
             activity: self
-                .in_batches("DELETE FROM activity_log WHERE id IN (SELECT id FROM activity_log WHERE created_at < ?1 LIMIT ?2)", before.activity)
+                .in_batches(
+                    "DELETE FROM activity_log WHERE id IN (SELECT id FROM activity_log WHERE created_at < ?1 LIMIT ?2)",
+                    before.activity,
+                )
                 .await?,
             outbound_attempts: self
                 .in_batches(

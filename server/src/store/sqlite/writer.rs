@@ -21,10 +21,10 @@
 use super::apply;
 use crate::events::NewDelivery;
 use crate::store::{Done, Lease, OutboxEntry, Recorded, StoreError, StoreResult, Unit, Work};
-use apply::rows::timestamp;
 use app::protocol::DeliveryStatus;
+use apply::rows::timestamp;
 use chrono::Utc;
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection};
 use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
@@ -88,6 +88,8 @@ impl Writer {
         // every execution; this connection writes statuses only from the
         // protocol's enums, whose names are exactly the checked ones.
         conn.pragma_update(None, "ignore_check_constraints", true)?;
+        // Every statement the writer runs stays prepared.
+        conn.set_prepared_statement_cache_capacity(256);
         let (jobs, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx))?;
         Ok(Self { jobs })
@@ -155,41 +157,40 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
 }
 
 /// Writes a batch in one transaction, each job in a savepoint of its own,
-/// and answers every job once the transaction has committed.
+/// and answers every job once the transaction has committed. The
+/// transaction's own statements are prepared once and kept, like every
+/// other (rusqlite's transactions parse theirs on every use).
 fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
     let records = batch.iter().any(|job| matches!(job, Job::Record { .. }));
     if records != *durable {
-        if let Err(err) = conn.pragma_update(None, "synchronous", if records { "FULL" } else { "NORMAL" }) {
+        let pragma = if records { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" };
+        if let Err(err) = conn.prepare_cached(pragma).and_then(|mut p| p.execute([])) {
             tracing::error!(error = %err, "the delivery writer could not set its durability");
         }
         *durable = records;
     }
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(err) => {
-            tracing::error!(error = %err, jobs = batch.len(), "the delivery writer could not begin a transaction");
-            for job in batch {
-                fail(job, &err);
-            }
-            return;
+    if let Err(err) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])) {
+        tracing::error!(error = %err, jobs = batch.len(), "the delivery writer could not begin a transaction");
+        for job in batch {
+            fail(job, &err);
         }
-    };
+        return;
+    }
     let now = Utc::now();
     let mut answers = Vec::with_capacity(batch.len());
     for job in batch {
         answers.push(match job {
             Job::Record { deliveries, lease, reply } => {
-                Answer::Record(reply, record(&mut tx, &deliveries, &lease).map_err(StoreError::database))
+                Answer::Record(reply, record(conn, &deliveries, &lease).map_err(StoreError::database))
             }
-            Job::Apply { owner, units, reply } => {
-                Answer::Apply(reply, units.into_iter().map(|unit| apply::apply(&mut tx, &owner, now, unit)).collect())
-            }
-            Job::Run { work, reply } => Answer::Run(reply, apply::run(&mut tx, now, work)),
+            Job::Apply { owner, units, reply } => Answer::Apply(reply, apply::apply(conn, &owner, now, units)),
+            Job::Run { work, reply } => Answer::Run(reply, apply::run(conn, now, work)),
         });
     }
-    let committed = tx.commit();
+    let committed = conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([]));
     if let Err(err) = &committed {
         tracing::error!(error = %err, jobs = answers.len(), "the delivery writer's transaction failed");
+        let _ = conn.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
     }
     for answer in answers {
         answer.send(committed.as_ref().map(|_| ()));
@@ -208,15 +209,21 @@ fn fail(job: Job, err: &rusqlite::Error) {
 /// Stores one request's deliveries in a savepoint; a first row with a new
 /// key is new (and leased), a repeat (in this batch or from before) is a
 /// duplicate of the stored one.
-fn record(tx: &mut Transaction<'_>, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
-    let savepoint = tx.savepoint()?;
+fn record(conn: &Connection, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
+    apply::in_savepoint(conn, |conn| Ok(insert(conn, deliveries, lease)?)).map_err(|e| match e.downcast::<rusqlite::Error>() {
+        Ok(err) => err,
+        Err(other) => rusqlite::Error::ToSqlConversionFailure(other.into()),
+    })
+}
+
+fn insert(conn: &Connection, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
     let mut recorded = Vec::with_capacity(deliveries.len());
     {
-        let mut insert = savepoint.prepare_cached(
+        let mut insert = conn.prepare_cached(
             "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at, claim, lease_owner, lease_until) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (provider, delivery_key) DO NOTHING",
         )?;
-        let mut stored = savepoint.prepare_cached("SELECT id FROM webhook_deliveries WHERE provider = ?1 AND delivery_key = ?2")?;
+        let mut stored = conn.prepare_cached("SELECT id FROM webhook_deliveries WHERE provider = ?1 AND delivery_key = ?2")?;
         let until = timestamp(lease.until);
         for d in deliveries {
             let provider = d.provider.as_str();
@@ -232,14 +239,13 @@ fn record(tx: &mut Transaction<'_>, deliveries: &[NewDelivery], lease: &Lease) -
                 until
             ];
             if insert.execute(params)? == 1 {
-                recorded.push(Recorded::New(savepoint.last_insert_rowid()));
+                recorded.push(Recorded::New(conn.last_insert_rowid()));
             } else {
                 let id = stored.query_row(params![provider, d.delivery_key], |row| row.get(0))?;
                 recorded.push(Recorded::Duplicate(id));
             }
         }
     }
-    savepoint.commit()?;
     Ok(recorded)
 }
 
@@ -253,7 +259,14 @@ mod tests {
 
     fn delivery(key: &str) -> NewDelivery {
         let received_at = Utc::now();
-        NewDelivery { provider: Provider::Tenant, delivery_key: key.into(), topic: "t".into(), body: b"{}".to_vec(), claim: None, received_at }
+        NewDelivery {
+            provider: Provider::Tenant,
+            delivery_key: key.into(),
+            topic: "t".into(),
+            body: b"{}".to_vec(),
+            claim: None,
+            received_at,
+        }
     }
 
     fn lease() -> Lease {
@@ -330,4 +343,3 @@ mod tests {
         assert_eq!(timestamp(at), text.as_ref());
     }
 }
-

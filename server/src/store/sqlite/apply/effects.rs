@@ -11,7 +11,14 @@ use serde_json::Value;
 
 /// Queues `payload` for the tenant's enabled endpoints that want
 /// `event_type`, once per `source`.
-pub fn enqueue(conn: &Connection, tenant: TenantId, event_type: OutboundEventType, payload: &Value, source: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn enqueue(
+    conn: &Connection,
+    tenant: TenantId,
+    event_type: OutboundEventType,
+    payload: &Value,
+    source: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let wanted: Vec<i64> = {
         let mut select = conn.prepare_cached("SELECT id, event_types FROM outbound_endpoints WHERE tenant_id = ?1 AND enabled = 1")?;
         let rows = select.query_map([tenant.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
@@ -60,9 +67,7 @@ pub fn requeue_unmatched(conn: &Connection, provider: Provider, claim: &str) -> 
     let mut update = conn.prepare_cached(
         "UPDATE webhook_deliveries SET status = ?1, next_attempt_at = NULL WHERE provider = ?2 AND status = ?3 AND claim = ?4 RETURNING id",
     )?;
-    let rows = update.query_map(
-        params![DeliveryStatus::Pending.as_str(), provider.as_str(), DeliveryStatus::Unmatched.as_str(), claim],
-        |r| r.get(0),
-    )?;
+    let rows = update
+        .query_map(params![DeliveryStatus::Pending.as_str(), provider.as_str(), DeliveryStatus::Unmatched.as_str(), claim], |r| r.get(0))?;
     rows.collect()
 }

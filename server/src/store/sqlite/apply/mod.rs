@@ -13,12 +13,13 @@ mod whatsapp;
 use crate::events::{Change, Provider, UnreadCounts};
 use crate::store::*;
 use app::protocol::{
-    CollegeId, ConnectionId, DeliveryStatus, IncomingMessage, Notification, OrderView, OutboundEventType, OutgoingMessage, Room,
-    SessionId, SessionView, TenantId,
+    CollegeId, ConnectionId, DeliveryStatus, IncomingMessage, Notification, OrderView, OutboundEventType, OutgoingMessage, Room, SessionId,
+    SessionView, TenantId,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// A unit of work's view of the writer's transaction.
 struct SqliteApply<'c> {
@@ -144,49 +145,133 @@ impl ApplyTx for SqliteApply<'_> {
 
 /// Runs `work` in a savepoint of `tx`: kept if it succeeds, rolled back if
 /// it fails.
-pub(super) fn run<T>(tx: &mut Transaction<'_>, now: DateTime<Utc>, work: Work<T>) -> anyhow::Result<(T, Vec<OutboxEntry>)> {
-    let savepoint = tx.savepoint()?;
-    let mut view = SqliteApply { conn: &savepoint, now, outbox: Vec::new() };
-    let result = work(&mut view)?;
-    let outbox = view.outbox;
-    savepoint.commit()?;
-    Ok((result, outbox))
+pub(in crate::store::sqlite) fn run<T>(conn: &Connection, now: DateTime<Utc>, work: Work<T>) -> anyhow::Result<(T, Vec<OutboxEntry>)> {
+    in_savepoint(conn, |conn| {
+        let mut view = SqliteApply { conn, now, outbox: Vec::new() };
+        let result = work(&mut view)?;
+        Ok((result, view.outbox))
+    })
 }
 
-/// Applies one delivery's unit in a savepoint of `tx`, then marks the
-/// delivery with the outcome, if `owner` still holds its lease; otherwise
-/// (or if the work fails) nothing of it stays.
-pub(super) fn apply(tx: &mut Transaction<'_>, owner: &str, now: DateTime<Utc>, unit: Unit) -> Done {
-    let outcome = (|| -> anyhow::Result<Option<(Applied, Vec<OutboxEntry>)>> {
-        let savepoint = tx.savepoint()?;
-        let mut view = SqliteApply { conn: &savepoint, now, outbox: Vec::new() };
-        let applied = (unit.work)(&mut view)?;
-        let outbox = view.outbox;
-        let status = DeliveryStatus::from(applied.status);
-        let marked = savepoint
-            .prepare_cached(
-                "UPDATE webhook_deliveries SET status = ?1, session_id = ?2, processed_at = ?3, attempts = attempts + 1, \
-                 last_error = NULL, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL \
-                 WHERE id = ?4 AND status = ?5 AND lease_owner = ?6",
-            )?
-            .execute(params![
-                status.as_str(),
-                applied.session.as_ref().map(|s| s.as_str()),
-                rows::timestamp(now),
-                unit.delivery,
-                DeliveryStatus::Pending.as_str(),
-                owner,
-            ])?;
-        if marked == 0 {
-            // Dropping the savepoint rolls the unit back.
-            return Ok(None);
-        }
-        savepoint.commit()?;
-        Ok(Some((applied, outbox)))
-    })();
-    match outcome {
-        Ok(Some((applied, outbox))) => Done::Applied { applied, outbox },
-        Ok(None) => Done::Lost,
-        Err(err) => Done::Failed(format!("{err:#}")),
+/// Runs `f` between `SAVEPOINT` and `RELEASE`, rolling back to the
+/// savepoint if it fails. (Prepared once and kept: rusqlite's own savepoints
+/// parse their SQL on every use.)
+pub(in crate::store::sqlite) fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    conn.prepare_cached("SAVEPOINT unit")?.execute([])?;
+    let result = f(conn);
+    if result.is_err() {
+        conn.prepare_cached("ROLLBACK TO unit")?.execute([])?;
     }
+    conn.prepare_cached("RELEASE unit")?.execute([])?;
+    result
+}
+
+/// Applies a job's units, each in a savepoint of `tx`, and marks their
+/// deliveries with their outcomes. A unit whose delivery `owner` no longer
+/// holds (another node took it, or it was applied already) is not run.
+/// Inside the writer's transaction nothing else can take a delivery, so the
+/// one check up front holds for the whole job.
+pub(in crate::store::sqlite) fn apply(conn: &Connection, owner: &str, now: DateTime<Utc>, units: Vec<Unit>) -> Vec<Done> {
+    match apply_units(conn, owner, now, units) {
+        Ok(done) => done,
+        Err((count, err)) => (0..count).map(|_| Done::Failed(format!("{err:#}"))).collect(),
+    }
+}
+
+type JobFailure = (usize, anyhow::Error);
+
+fn apply_units(conn: &Connection, owner: &str, now: DateTime<Utc>, units: Vec<Unit>) -> Result<Vec<Done>, JobFailure> {
+    let count = units.len();
+    let fail = |err: anyhow::Error| (count, err);
+    if units.iter().all(|u| u.work.is_none()) {
+        // Nothing to apply, only to mark: the marking is the lease check.
+        let marks: Vec<_> = units.iter().map(|u| (u.delivery, DeliveryStatus::Processed, None)).collect();
+        let marked = mark(conn, owner, now, &marks).map_err(|e| fail(e.into()))?;
+        let done = |u: &Unit| {
+            if marked.contains(&u.delivery) {
+                Done::Applied { applied: Applied::default(), outbox: Vec::new() }
+            } else {
+                Done::Lost
+            }
+        };
+        return Ok(units.iter().map(done).collect());
+    }
+    let ids = serde_json::to_string(&units.iter().map(|u| u.delivery).collect::<Vec<_>>()).expect("ids serialise");
+    let held: HashSet<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND status = ?2 AND lease_owner = ?3",
+        )
+        .and_then(|mut select| select.query_map(params![ids, DeliveryStatus::Pending.as_str(), owner], |r| r.get(0))?.collect())
+        .map_err(|e| fail(e.into()))?;
+    // Usually every unit succeeds: one savepoint for the job. Should one
+    // fail, the job is undone and each unit run again in a savepoint of its
+    // own, so the failure stays its own.
+    type Ran = Option<(Applied, Vec<OutboxEntry>)>;
+    let together: anyhow::Result<Vec<Ran>> = in_savepoint(conn, |conn| {
+        units.iter().map(|unit| if held.contains(&unit.delivery) { run_unit(conn, now, unit) } else { Ok(None) }).collect()
+    });
+    let outcomes: Vec<anyhow::Result<Ran>> = match together {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(_) => units
+            .iter()
+            .map(|unit| if held.contains(&unit.delivery) { in_savepoint(conn, |conn| run_unit(conn, now, unit)) } else { Ok(None) })
+            .collect(),
+    };
+    let mut done = Vec::with_capacity(count);
+    let mut marks: Vec<(i64, DeliveryStatus, Option<SessionId>)> = Vec::with_capacity(count);
+    for (unit, outcome) in units.iter().zip(outcomes) {
+        match outcome {
+            Ok(Some((applied, outbox))) => {
+                marks.push((unit.delivery, applied.status.into(), applied.session.clone()));
+                done.push(Done::Applied { applied, outbox });
+            }
+            Ok(None) => done.push(Done::Lost),
+            Err(err) => done.push(Done::Failed(format!("{err:#}"))),
+        }
+    }
+    mark(conn, owner, now, &marks).map_err(|e| fail(e.into()))?;
+    Ok(done)
+}
+
+/// Runs a held delivery's unit (if it has work): what it applied.
+fn run_unit(conn: &Connection, now: DateTime<Utc>, unit: &Unit) -> anyhow::Result<Option<(Applied, Vec<OutboxEntry>)>> {
+    let Some(work) = &unit.work else { return Ok(Some((Applied::default(), Vec::new()))) };
+    let mut view = SqliteApply { conn, now, outbox: Vec::new() };
+    let applied = work(&mut view)?;
+    Ok(Some((applied, view.outbox)))
+}
+
+/// Marks deliveries `owner` holds with their outcomes: one statement per
+/// outcome for those without a session, one each for those with one.
+/// Returns the ids marked (the others were not `owner`'s any more).
+fn mark(
+    conn: &Connection,
+    owner: &str,
+    now: DateTime<Utc>,
+    marks: &[(i64, DeliveryStatus, Option<SessionId>)],
+) -> rusqlite::Result<HashSet<i64>> {
+    let at = rows::timestamp(now);
+    let mut update = conn.prepare_cached(
+        "UPDATE webhook_deliveries SET status = ?1, session_id = ?2, processed_at = ?3, attempts = attempts + 1, \
+         last_error = NULL, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL \
+         WHERE id IN (SELECT value FROM json_each(?4)) AND status = ?5 AND lease_owner = ?6 RETURNING id",
+    )?;
+    let pending = DeliveryStatus::Pending.as_str();
+    let mut marked = HashSet::with_capacity(marks.len());
+    for status in [DeliveryStatus::Processed, DeliveryStatus::Unmatched] {
+        let ids: Vec<i64> = marks.iter().filter(|(_, s, session)| *s == status && session.is_none()).map(|(id, ..)| *id).collect();
+        if !ids.is_empty() {
+            let ids = serde_json::to_string(&ids).expect("ids serialise");
+            for id in update.query_map(params![status.as_str(), None::<String>, at, ids, pending, owner], |r| r.get(0))? {
+                marked.insert(id?);
+            }
+        }
+    }
+    for (id, status, session) in marks.iter().filter(|(.., session)| session.is_some()) {
+        let session = session.as_ref().map(|s| s.as_str());
+        for id in update.query_map(params![status.as_str(), session, at, format!("[{id}]"), pending, owner], |r| r.get(0))? {
+            marked.insert(id?);
+        }
+    }
+    Ok(marked)
 }

@@ -109,9 +109,7 @@ pub fn abandon_expired(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Resul
          WHERE status = ?3 AND expires_at <= ?2 RETURNING {COLUMNS}"
     );
     let mut update = conn.prepare_cached(&sql)?;
-    let rows = update.query_map(
-        params![name(&ConnectionStatus::Abandoned), timestamp(now), name(&ConnectionStatus::Invitation)],
-        record,
-    )?;
+    let rows =
+        update.query_map(params![name(&ConnectionStatus::Abandoned), timestamp(now), name(&ConnectionStatus::Invitation)], record)?;
     rows.map(|r| r.map(|r| r.view)).collect()
 }

@@ -59,19 +59,38 @@ pub fn upsert_order(conn: &Connection, o: &NewOrder, at: DateTime<Utc>) -> rusql
         timestamp(at),
     ])?;
     let sql = format!("SELECT {ORDER} FROM orders WHERE tenant_id = ?1 AND order_number = ?2");
-    let value = conn.prepare_cached(&sql)?.query_row(params![o.tenant.0, o.order_number], order)?;
+    let mut value = conn.prepare_cached(&sql)?.query_row(params![o.tenant.0, o.order_number], order)?;
+    if existed.is_none() {
+        value = adopt_waiting_payments(conn, &value, o.tenant, at)?.unwrap_or(value);
+    }
     Ok(Upserted { value, new: existed.is_none() })
+}
+
+/// Payments that arrived before their order: they are the new order's now,
+/// and the furthest of them moves it, as if they had come after it.
+fn adopt_waiting_payments(conn: &Connection, o: &OrderView, tenant: TenantId, at: DateTime<Utc>) -> rusqlite::Result<Option<OrderView>> {
+    let adopted = conn
+        .prepare_cached("UPDATE payments SET order_id = ?1 WHERE tenant_id = ?2 AND order_number = ?3 AND order_id IS NULL")?
+        .execute(params![o.id, tenant.0, o.order_number])?;
+    if adopted == 0 {
+        return Ok(None);
+    }
+    let sql = format!("SELECT status FROM payments WHERE order_id = ?1 ORDER BY {} DESC LIMIT 1", rank::<PaymentStatus>("status"));
+    let furthest = conn.prepare_cached(&sql)?.query_row([o.id], |r| named::<PaymentStatus>(r, 0))?;
+    move_forward(conn, o.id, furthest, at).map(Some)
 }
 
 pub fn record_payment(conn: &Connection, p: &NewPayment, at: DateTime<Utc>) -> rusqlite::Result<Upserted<Option<OrderView>>> {
     let found = conn
-        .prepare_cached("SELECT id, payment_status FROM orders WHERE tenant_id = ?1 AND (id = ?2 OR order_number = ?3) ORDER BY id LIMIT 1")?
+        .prepare_cached(
+            "SELECT id, payment_status FROM orders WHERE tenant_id = ?1 AND (id = ?2 OR order_number = ?3) ORDER BY id LIMIT 1",
+        )?
         .query_row(params![p.tenant.0, p.order_id, p.order_number], |r| Ok((r.get::<_, i64>(0)?, maybe_named::<PaymentStatus>(r, 1)?)))
         .optional()?;
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO payments (tenant_id, order_id, payment_id, amount_cents, status, metadata, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant_id, payment_id, status) DO NOTHING",
+    let inserted =
+        conn.prepare_cached(
+            "INSERT INTO payments (tenant_id, order_id, payment_id, amount_cents, status, metadata, created_at, order_number) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (tenant_id, payment_id, status) DO NOTHING",
         )?
         .execute(params![
             p.tenant.0,
@@ -80,13 +99,20 @@ pub fn record_payment(conn: &Connection, p: &NewPayment, at: DateTime<Utc>) -> r
             p.amount_cents,
             name(&p.status),
             p.metadata.to_string(),
-            timestamp(at)
-        ])?
-        == 1;
+            timestamp(at),
+            p.order_number,
+        ])? == 1;
     // A payment status behind the order's is history, not news.
     let moves = found.and_then(|(_, previous)| previous).is_none_or(|previous| previous.advance(p.status).is_some());
     let Some((id, _)) = found else { return Ok(Upserted { value: None, new: inserted }) };
-    let status = match p.status {
+    let value = move_forward(conn, id, p.status, at)?;
+    Ok(Upserted { value: Some(value), new: inserted && moves })
+}
+
+/// Moves order `id`'s payment status, and its status, forward to where
+/// `payment` puts them (each only forward).
+fn move_forward(conn: &Connection, id: i64, payment: PaymentStatus, at: DateTime<Utc>) -> rusqlite::Result<OrderView> {
+    let status = match payment {
         PaymentStatus::Paid => Some(OrderStatus::Paid),
         PaymentStatus::Failed => Some(OrderStatus::Failed),
         PaymentStatus::Refunded => Some(OrderStatus::Refunded),
@@ -103,8 +129,7 @@ pub fn record_payment(conn: &Connection, p: &NewPayment, at: DateTime<Utc>) -> r
         new_order = rank::<OrderStatus>("?2"),
         old_order = rank::<OrderStatus>("status"),
     );
-    let value = conn.prepare_cached(&sql)?.query_row(params![name(&p.status), status.map(|s| name(&s)), timestamp(at), id], order)?;
-    Ok(Upserted { value: Some(value), new: inserted && moves })
+    conn.prepare_cached(&sql)?.query_row(params![name(&payment), status.map(|s| name(&s)), timestamp(at), id], order)
 }
 
 pub fn upsert_entity(conn: &Connection, tenant: TenantId, room: Room, id: &str, data: &Value, at: DateTime<Utc>) -> rusqlite::Result<()> {

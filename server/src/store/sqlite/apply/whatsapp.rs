@@ -44,8 +44,8 @@ fn incoming(row: &Row<'_>) -> rusqlite::Result<IncomingMessage> {
 }
 
 pub fn insert_outgoing(conn: &Connection, m: &NewOutgoing) -> rusqlite::Result<(OutgoingMessage, bool)> {
-    let inserted = conn
-        .prepare_cached(
+    let inserted =
+        conn.prepare_cached(
             "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, phone_number_id, status, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (wamid) DO NOTHING",
         )?
@@ -57,8 +57,7 @@ pub fn insert_outgoing(conn: &Connection, m: &NewOutgoing) -> rusqlite::Result<(
             m.phone_number_id,
             name(&MessageStatus::Pending),
             timestamp(m.created_at)
-        ])?
-        == 1;
+        ])? == 1;
     let stored = by_wamid(conn, &m.wamid)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     Ok((stored, inserted))
 }
@@ -92,7 +91,8 @@ pub fn apply_change(conn: &Connection, c: &MessageChange) -> rusqlite::Result<bo
     let (to, from, confirmed, at) = (name(&c.to), name(&c.from), timestamp(c.confirmed_at), timestamp(c.at));
     let (code, title) = (error.map(|e| e.code), error.map(|e| e.title.clone()));
     let (message, details) = (error.and_then(|e| e.message.clone()), error.and_then(|e| e.details.clone()));
-    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&to, &confirmed, &c.phone_number_id, &code, &title, &message, &details, &c.wamid, &from];
+    let mut values: Vec<&dyn rusqlite::ToSql> =
+        vec![&to, &confirmed, &c.phone_number_id, &code, &title, &message, &details, &c.wamid, &from];
     if !fill.is_empty() {
         values.push(&at);
     }
@@ -101,7 +101,8 @@ pub fn apply_change(conn: &Connection, c: &MessageChange) -> rusqlite::Result<bo
 }
 
 pub fn number_owners(conn: &Connection, phone_number_id: &str) -> rusqlite::Result<Vec<TenantId>> {
-    let mut select = conn.prepare_cached("SELECT DISTINCT tenant_id FROM whatsapp_numbers WHERE phone_number_id = ?1 ORDER BY tenant_id")?;
+    let mut select =
+        conn.prepare_cached("SELECT DISTINCT tenant_id FROM whatsapp_numbers WHERE phone_number_id = ?1 ORDER BY tenant_id")?;
     let rows = select.query_map([phone_number_id], |r| Ok(TenantId(r.get(0)?)))?;
     rows.collect()
 }
@@ -127,9 +128,6 @@ pub fn insert_incoming(conn: &Connection, m: &NewIncoming) -> rusqlite::Result<O
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (wamid) DO NOTHING RETURNING {INCOMING}"
     );
     conn.prepare_cached(&sql)?
-        .query_row(
-            params![m.college_id.as_str(), m.from, m.profile_name, m.wamid, m.kind, m.text, timestamp(m.received_at)],
-            incoming,
-        )
+        .query_row(params![m.college_id.as_str(), m.from, m.profile_name, m.wamid, m.kind, m.text, timestamp(m.received_at)], incoming)
         .optional()
 }
