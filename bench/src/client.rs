@@ -117,6 +117,24 @@ impl Target {
     }
 }
 
+impl Target {
+    /// A `/ws/whatsapp` socket registered for the tenant's college that is
+    /// then never read: its receive buffer is as small as the kernel
+    /// allows, so the server's writes to it back up at once.
+    pub async fn stalled_socket(&self, token: &str) -> anyhow::Result<Socket> {
+        let addr: std::net::SocketAddr = self.base.trim_start_matches("http://").trim_end_matches('/').parse()?;
+        let tcp = tokio::net::TcpSocket::new_v4()?;
+        tcp.set_recv_buffer_size(1024)?;
+        let stream = tcp.connect(addr).await?;
+        let (mut socket, _) = tokio_tungstenite::client_async(self.ws("/ws/whatsapp"), MaybeTlsStream::Plain(stream)).await?;
+        let register = json!({"type": "register", "collegeId": self.tenant, "token": token}).to_string();
+        socket.send(Message::Text(register.into())).await?;
+        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
+        anyhow::ensure!(first["type"] == "registered", "not registered: {first}");
+        Ok(socket)
+    }
+}
+
 /// Opens a WebSocket the way a lean client would. The library's default
 /// 128 KiB read buffer is zeroed on every read: a profile of the fan-out
 /// scenario showed the bench spending an eighth of both cores in `memset`

@@ -77,7 +77,12 @@ enum Scenario {
         /// Client processes the sockets are spread over.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         processes: u16,
+        /// Sockets beside them that subscribe and never read.
+        #[arg(long, default_value_t = 0)]
+        stalled: usize,
     },
+    /// Time to apply a backlog stored while processing was paused.
+    Drain,
     /// Idle sockets held open.
     Idle {
         #[arg(long, default_value_t = 5_000)]
@@ -177,7 +182,10 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }
-        Scenario::Fanout { sockets, messages, processes } => scenarios::fanout::run(&target, sockets, processes.into(), messages).await?,
+        Scenario::Fanout { sockets, messages, processes, stalled } => {
+            scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled).await?
+        }
+        Scenario::Drain => scenarios::drain::run(&target).await?,
         Scenario::Idle { sockets, hold_secs, processes } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
             scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid).await?

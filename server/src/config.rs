@@ -95,6 +95,10 @@ pub struct Settings {
     /// Whether outbound webhooks may go to internal addresses (local
     /// development and tests only).
     pub outbound_allow_internal: bool,
+    /// Intake only (`PROCESS_PAUSED`): webhooks are stored and answered,
+    /// none applied until a start without it (maintenance; the recovery
+    /// benchmark builds its backlog this way).
+    pub process_paused: bool,
     /// The tenant whose endpoints receive `connection.status` events
     /// (`CONNECT_TENANT_ID`, default the first tenant).
     pub connect_tenant: app::protocol::TenantId,
@@ -265,6 +269,7 @@ impl Settings {
                     .unwrap_or(1),
             ),
             outbound_allow_internal: first(lookup, &["OUTBOUND_ALLOW_INTERNAL"]).is_some_and(|v| v == "true" || v == "1"),
+            process_paused: first(lookup, &["PROCESS_PAUSED"]).is_some_and(|v| v == "true" || v == "1"),
             outbound_poll: match first(lookup, &["OUTBOUND_POLL_MS"])
                 .map(|v| v.parse::<u64>())
                 .transpose()

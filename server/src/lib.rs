@@ -165,13 +165,22 @@ impl Application {
             },
             node: state.node.clone(),
         };
+        let (paused, retry_interval) = (state.settings.process_paused, state.settings.retry_interval);
+        let worker = async move {
+            if paused {
+                tracing::warn!("processing is paused (PROCESS_PAUSED): webhooks are stored, none is applied");
+                drop(wake_rx);
+                return std::future::pending().await;
+            }
+            processor.run(wake_rx, retry_interval).await
+        };
         let background = [
             tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
             tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
             tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
             tokio::spawn(housekeeping::run(state.clone())),
             tokio::spawn(process::relay::run(state.store.clone(), state.bus.clone(), relayed)),
-            tokio::spawn(processor.run(wake_rx, state.settings.retry_interval)),
+            tokio::spawn(worker),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.relay.clone(), state.settings.sweep_interval)),
         ];
         let dispatcher = outbound::Dispatcher::new(

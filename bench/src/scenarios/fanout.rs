@@ -1,5 +1,6 @@
 //! fanout: S sockets subscribed to one college; K status webhooks; the time
 //! until every socket got each update, per-socket latency, and misses.
+//! `stalled` more sockets subscribe beside them and never read.
 
 use crate::client::{whatsapp_status, Target};
 use crate::clock::now_ns;
@@ -11,13 +12,17 @@ use std::time::{Duration, Instant};
 /// sent anyway (the sockets that miss it are counted).
 const PATIENCE: Duration = Duration::from_secs(10);
 
-pub async fn run(target: &Target, sockets: usize, processes: usize, messages: usize) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, sockets: usize, processes: usize, messages: usize, stalled: usize) -> anyhow::Result<Report> {
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let wamids: Vec<String> = (0..messages).map(|k| format!("wamid.bench-{run}-{k}")).collect();
     for wamid in &wamids {
         target.register_message(wamid).await?;
     }
     let token = target.channel_token().await?;
+    let mut never_read = Vec::with_capacity(stalled);
+    for _ in 0..stalled {
+        never_read.push(target.stalled_socket(&token).await?);
+    }
     let start_line = Instant::now();
     let mut fleet = Fleet::start(target, &Subscribe::College(token), sockets, processes, &wamids).await?;
     anyhow::ensure!(fleet.failed == 0, "{} of {sockets} sockets did not open", fleet.failed);
@@ -33,6 +38,7 @@ pub async fn run(target: &Target, sockets: usize, processes: usize, messages: us
         fleet.complete(k, PATIENCE).await?;
     }
     let held = fleet.finish().await?;
+    drop(never_read);
     let (mut per_socket, mut slowest, mut missed) = (Vec::new(), vec![None::<Duration>; messages], 0usize);
     missed += (sockets - held.seen.len()) * messages;
     for seen in &held.seen {
@@ -52,6 +58,7 @@ pub async fn run(target: &Target, sockets: usize, processes: usize, messages: us
         .add("sockets", sockets as u64)
         .add("client_processes", processes as u64)
         .add("messages", messages as u64)
+        .add("stalled", stalled as u64)
         .add("connect_all_ms", connected_in.as_millis() as u64)
         .add("missed", missed as u64)
         .latency("all_sockets", &mut all)

@@ -1,6 +1,7 @@
 //! One module per scenario.
 
 pub mod connect_flow;
+pub mod drain;
 pub mod fanout;
 pub mod floor;
 pub mod idle;

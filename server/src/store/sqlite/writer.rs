@@ -206,10 +206,16 @@ fn fail(job: Job, err: &rusqlite::Error) {
     }
 }
 
-/// Stores one request's deliveries in a savepoint; a first row with a new
+/// Stores one request's deliveries, together; a first row with a new
 /// key is new (and leased), a repeat (in this batch or from before) is a
 /// duplicate of the stored one.
 fn record(conn: &Connection, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
+    // One delivery is one INSERT, all or nothing on its own. A savepoint
+    // would copy every page the insert touches into its journal first (a
+    // profile of ingest showed the copying); only several need one.
+    if deliveries.len() <= 1 {
+        return insert(conn, deliveries, lease);
+    }
     apply::in_savepoint(conn, |conn| Ok(insert(conn, deliveries, lease)?)).map_err(|e| match e.downcast::<rusqlite::Error>() {
         Ok(err) => err,
         Err(other) => rusqlite::Error::ToSqlConversionFailure(other.into()),

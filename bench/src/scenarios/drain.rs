@@ -1,0 +1,55 @@
+//! drain: a server restarted on a backlog of stored, unapplied deliveries
+//! (built by an `ingest` run with `PROCESS_PAUSED=true`); how long until
+//! the worker has applied every one, from the first time the bench sees
+//! the backlog. Reads the delivery stats as the first admin
+//! (`TIDINGS_ADMIN_EMAIL`, `TIDINGS_ADMIN_PASSWORD`).
+
+use crate::client::Target;
+use crate::report::Report;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// How often the stats are read: fine enough for a drain of seconds.
+const POLL: Duration = Duration::from_millis(20);
+const PATIENCE: Duration = Duration::from_secs(600);
+
+pub async fn run(target: &Target) -> anyhow::Result<Report> {
+    let email = std::env::var("TIDINGS_ADMIN_EMAIL")?;
+    let password = std::env::var("TIDINGS_ADMIN_PASSWORD")?;
+    let signed_in =
+        target.http.post(format!("{}/api/auth/login", target.base)).json(&json!({"email": email, "password": password})).send().await?;
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("tidings_session=")))
+        .ok_or_else(|| anyhow::anyhow!("the admin could not sign in"))?
+        .to_owned();
+    let pending = || async {
+        let stats: Value = target
+            .http
+            .get(format!("{}/api/admin/webhook-stats", target.base))
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        anyhow::Ok(stats["pending"].as_u64().unwrap_or(0))
+    };
+    let started = Instant::now();
+    let first = pending().await?;
+    let mut tick = tokio::time::interval(POLL);
+    loop {
+        tick.tick().await;
+        if pending().await? == 0 {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < PATIENCE, "the backlog did not drain in {PATIENCE:?}");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut report = Report::new("drain");
+    report.add("pending_at_first_look", first).add("drained_ms", (secs * 1000.0) as u64).add("applied_per_s", (first as f64 / secs) as u64);
+    Ok(report)
+}
