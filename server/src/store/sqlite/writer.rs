@@ -211,8 +211,8 @@ fn fail(job: Job, err: &rusqlite::Error) {
 /// duplicate of the stored one.
 fn record(conn: &Connection, deliveries: &[NewDelivery], lease: &Lease) -> rusqlite::Result<Vec<Recorded>> {
     // One delivery is one INSERT, all or nothing on its own. A savepoint
-    // would copy every page the insert touches into its journal first (a
-    // profile of ingest showed the copying); only several need one.
+    // would copy every page the insert touches into its statement journal
+    // first; only several deliveries need one.
     if deliveries.len() <= 1 {
         return insert(conn, deliveries, lease);
     }
