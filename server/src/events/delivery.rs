@@ -18,6 +18,21 @@ pub struct NewDelivery {
     pub received_at: DateTime<Utc>,
 }
 
+#[cfg(test)]
+impl NewDelivery {
+    /// A tenant delivery with `key`, for the store's tests.
+    pub fn sample(key: &str) -> Self {
+        Self {
+            provider: Provider::Tenant,
+            delivery_key: key.into(),
+            topic: "t".into(),
+            body: b"{}".to_vec(),
+            claim: None,
+            received_at: Utc::now(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct StoredDelivery {
     pub id: i64,

@@ -15,14 +15,11 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use futures_util::StreamExt;
 use reqwest::Method;
-use secrecy::SecretString;
 use serde_json::{json, Value};
-use standardwebhooks::Webhook;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tidings::graph::notifications;
-use tidings::intake::whatsapp::sign;
 use tokio::sync::Notify;
 
 /// How the fault tests' servers run: outbound to loopback, polled often.
@@ -42,27 +39,8 @@ impl Hook {
     fn request(&self, api: &Api, tenant_secret: &str) -> reqwest::RequestBuilder {
         match self {
             Hook::Connect(body) => api.http.post(api.url("/api/webhooks/confirmd")).header("x-api-key", SECRET).json(body),
-            Hook::WhatsApp(body) => {
-                let bytes = serde_json::to_vec(body).unwrap();
-                let signature = sign(&bytes, &SecretString::from(APP_SECRET));
-                api.http
-                    .post(api.url("/api/webhooks/whatsapp"))
-                    .header("content-type", "application/json")
-                    .header("x-hub-signature-256", signature)
-                    .body(bytes)
-            }
-            Hook::Tenant { kind, id, body } => {
-                let body = body.to_string();
-                let ts = chrono::Utc::now().timestamp();
-                let signature = Webhook::new(tenant_secret).unwrap().sign(id, ts, body.as_bytes()).unwrap();
-                api.http
-                    .post(api.url(&format!("/api/webhooks/{kind}")))
-                    .header("content-type", "application/json")
-                    .header("webhook-id", id)
-                    .header("webhook-timestamp", ts.to_string())
-                    .header("webhook-signature", signature)
-                    .body(body)
-            }
+            Hook::WhatsApp(body) => api.whatsapp_request(body),
+            Hook::Tenant { kind, id, body } => api.tenant_request(tenant_secret, kind, id, body),
         }
     }
 }

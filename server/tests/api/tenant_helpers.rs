@@ -19,6 +19,11 @@ impl Api {
 
     /// Posts a tenant webhook signed with Standard Webhooks as message `id`.
     pub async fn post_tenant(&self, secret: &str, kind: &str, id: &str, body: &Value) -> reqwest::Response {
+        self.tenant_request(secret, kind, id, body).send().await.unwrap()
+    }
+
+    /// A tenant webhook signed with Standard Webhooks as message `id`, now.
+    pub fn tenant_request(&self, secret: &str, kind: &str, id: &str, body: &Value) -> reqwest::RequestBuilder {
         let body = body.to_string();
         let ts = chrono::Utc::now().timestamp();
         let signature = Webhook::new(secret).unwrap().sign(id, ts, body.as_bytes()).unwrap();
@@ -29,9 +34,6 @@ impl Api {
             .header("webhook-timestamp", ts.to_string())
             .header("webhook-signature", signature)
             .body(body)
-            .send()
-            .await
-            .unwrap()
     }
 
     /// A `/ws/tenant` socket signed in as `session`, joined to `tenant`.

@@ -46,17 +46,27 @@ impl Api {
 
     /// Posts a WhatsApp notification, signed with the app secret.
     pub async fn post_whatsapp(&self, notification: &Value) -> reqwest::Response {
+        self.whatsapp_request(notification).send().await.unwrap()
+    }
+
+    /// A WhatsApp notification signed with the app secret.
+    pub fn whatsapp_request(&self, notification: &Value) -> reqwest::RequestBuilder {
         let body = serde_json::to_vec(notification).unwrap();
         let signature = sign(&body, &SecretString::from(APP_SECRET));
-        self.post_whatsapp_raw(body, Some(&signature)).await
+        self.whatsapp_raw_request(body, Some(&signature))
     }
 
     pub async fn post_whatsapp_raw(&self, body: Vec<u8>, signature: Option<&str>) -> reqwest::Response {
-        let mut request = self.http.post(self.url("/api/webhooks/whatsapp")).header("content-type", "application/json");
-        if let Some(signature) = signature {
-            request = request.header("x-hub-signature-256", signature);
+        self.whatsapp_raw_request(body, signature).send().await.unwrap()
+    }
+
+    fn whatsapp_raw_request(&self, body: Vec<u8>, signature: Option<&str>) -> reqwest::RequestBuilder {
+        let request = self.http.post(self.url("/api/webhooks/whatsapp")).header("content-type", "application/json");
+        match signature {
+            Some(signature) => request.header("x-hub-signature-256", signature),
+            None => request,
         }
-        request.body(body).send().await.unwrap()
+        .body(body)
     }
 
     /// Reports `status` for `wamid` as Meta would.

@@ -175,24 +175,13 @@ mod tests {
         Lease { owner: owner.into(), until: Utc::now() + Duration::seconds(secs) }
     }
 
-    fn new(key: &str) -> NewDelivery {
-        NewDelivery {
-            provider: Provider::Tenant,
-            delivery_key: key.into(),
-            topic: "t".into(),
-            body: b"{}".to_vec(),
-            claim: None,
-            received_at: Utc::now(),
-        }
-    }
-
     /// A leased delivery is its node's: no claim takes it until the lease
     /// runs out, and only its holder's unit marks it.
     #[tokio::test]
     async fn leases_keep_a_delivery_to_one_node_until_they_run_out() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
-        let recorded = store.record_deliveries(&[new("a"), new("b")], &lease("node-a", 30)).await.unwrap();
+        let recorded = store.record_deliveries(&[NewDelivery::sample("a"), NewDelivery::sample("b")], &lease("node-a", 30)).await.unwrap();
         let ids: Vec<i64> = recorded
             .iter()
             .map(|r| match r {

@@ -258,22 +258,10 @@ fn insert(conn: &Connection, deliveries: &[NewDelivery], lease: &Lease) -> rusql
 #[cfg(test)]
 mod tests {
     use super::{timestamp, Job};
-    use crate::events::{NewDelivery, Provider};
+    use crate::events::NewDelivery;
     use crate::store::{DeliveryStore, Lease, Recorded, SqliteStore};
     use chrono::Utc;
     use tokio::sync::oneshot;
-
-    fn delivery(key: &str) -> NewDelivery {
-        let received_at = Utc::now();
-        NewDelivery {
-            provider: Provider::Tenant,
-            delivery_key: key.into(),
-            topic: "t".into(),
-            body: b"{}".to_vec(),
-            claim: None,
-            received_at,
-        }
-    }
 
     fn lease() -> Lease {
         Lease { owner: "test-node".into(), until: Utc::now() + chrono::Duration::seconds(30) }
@@ -287,7 +275,10 @@ mod tests {
     async fn concurrent_requests_share_a_commit_and_repeats_are_duplicates() {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir).await;
-        let first = store.record_deliveries(&[delivery("a"), delivery("b"), delivery("a")], &lease()).await.unwrap();
+        let first = store
+            .record_deliveries(&[NewDelivery::sample("a"), NewDelivery::sample("b"), NewDelivery::sample("a")], &lease())
+            .await
+            .unwrap();
         let (Recorded::New(a), Recorded::New(b), Recorded::Duplicate(a_again)) = (first[0], first[1], first[2]) else {
             panic!("{first:?}");
         };
@@ -295,19 +286,19 @@ mod tests {
         assert_eq!(a, a_again);
         let many = futures_util::future::join_all((0..50).map(|i| {
             let store = &store;
-            async move { store.record_deliveries(&[delivery(&format!("k{}", i % 25))], &lease()).await.unwrap()[0] }
+            async move { store.record_deliveries(&[NewDelivery::sample(&format!("k{}", i % 25))], &lease()).await.unwrap()[0] }
         }))
         .await;
         let new = many.iter().filter(|r| matches!(r, Recorded::New(_))).count();
         assert_eq!(new, 25, "each key stored once");
-        assert_eq!(store.record_deliveries(&[delivery("b")], &lease()).await.unwrap(), vec![Recorded::Duplicate(b)]);
+        assert_eq!(store.record_deliveries(&[NewDelivery::sample("b")], &lease()).await.unwrap(), vec![Recorded::Duplicate(b)]);
     }
 
     #[tokio::test]
     async fn a_large_batch_is_stored_whole_and_its_repeats_name_the_stored_rows() {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir).await;
-        let batch: Vec<NewDelivery> = (0..1200).map(|i| delivery(&format!("k{}", i % 1000))).collect();
+        let batch: Vec<NewDelivery> = (0..1200).map(|i| NewDelivery::sample(&format!("k{}", i % 1000))).collect();
         let recorded = store.record_deliveries(&batch, &lease()).await.unwrap();
         assert!(recorded[..1000].iter().all(|r| matches!(r, Recorded::New(_))), "the first thousand keys are new");
         for (first, repeat) in recorded[..200].iter().zip(&recorded[1000..]) {
@@ -332,8 +323,8 @@ mod tests {
         let turn = store.gate.lock().await;
         let (bad_reply, bad) = oneshot::channel();
         let (good_reply, good) = oneshot::channel();
-        store.writer.send(Job::Record { deliveries: vec![delivery("poison")], lease: lease(), reply: bad_reply }).await.unwrap();
-        store.writer.send(Job::Record { deliveries: vec![delivery("fine")], lease: lease(), reply: good_reply }).await.unwrap();
+        store.writer.send(Job::Record { deliveries: vec![NewDelivery::sample("poison")], lease: lease(), reply: bad_reply }).await.unwrap();
+        store.writer.send(Job::Record { deliveries: vec![NewDelivery::sample("fine")], lease: lease(), reply: good_reply }).await.unwrap();
         drop(turn);
         assert!(bad.await.unwrap().is_err(), "the poisoned delivery is refused");
         let good = good.await.unwrap().expect("the other delivery is stored");
