@@ -83,6 +83,13 @@ enum Scenario {
     },
     /// Time to apply a backlog stored while processing was paused.
     Drain,
+    /// A page catching up, by offset, on the updates it missed.
+    Resume {
+        #[arg(long, default_value_t = 1_000)]
+        missed: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Idle sockets held open.
     Idle {
         #[arg(long, default_value_t = 5_000)]
@@ -186,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
             scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled).await?
         }
         Scenario::Drain => scenarios::drain::run(&target).await?,
+        Scenario::Resume { missed, rounds } => scenarios::resume::run(&target, missed, rounds).await?,
         Scenario::Idle { sockets, hold_secs, processes } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
             scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid).await?

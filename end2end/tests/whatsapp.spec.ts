@@ -1,5 +1,5 @@
 // Staff watch WhatsApp template messages tick live on /whatsapp.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page, WebSocketRoute } from '@playwright/test';
 import { startServer, simulate, signIn, admin, Server } from './server';
 
 let server: Server | undefined;
@@ -76,4 +76,48 @@ test('another college sees none of it, and a reply appears in the conversation',
   await expect(other.locator('tr.message')).toHaveCount(0);
   await expect(other.locator('.reply')).toHaveCount(0);
   await other.close();
+});
+
+test('a page that loses its socket gets what it missed without reading the list again', async ({ page }) => {
+  server = await startServer({ env: { WHATSAPP_SIMULATOR_AUTO: 'false' } });
+  // Every socket of the page goes through here: the test can cut one, and
+  // hold the next one's greeting until the page has missed something.
+  const sockets: WebSocketRoute[] = [];
+  const greetings: string[] = [];
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.routeWebSocket(/\/ws\/whatsapp/, (ws) => {
+    const upstream = ws.connectToServer();
+    const held = sockets.length > 0;
+    sockets.push(ws);
+    ws.onMessage(async (message) => {
+      greetings.push(String(message));
+      if (held) await released;
+      upstream.send(message);
+    });
+  });
+  await open(page, server);
+  const wamid = await send(page, '15551230003');
+  await expect(row(page, wamid).getByRole('img', { name: 'Sending' })).toBeVisible();
+  let listReads = 0;
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/whatsapp/messages') listReads++;
+  });
+  let loads = 0;
+  page.on('load', () => loads++);
+
+  await sockets[0].close({ code: 4000, reason: 'cut by the test' });
+  await expect(page.locator('.live')).toHaveAttribute('data-link', 'reconnecting');
+  for (const status of ['sent', 'delivered']) {
+    await simulate(server, ['whatsapp', 'status', '--wamid', wamid, '--status', status, '--to', '15551230003']);
+  }
+  // The new socket says where the page left off.
+  await expect.poll(() => greetings.length).toBe(2);
+  expect(JSON.parse(greetings[1]).resume).toMatchObject({ epoch: expect.any(String), offset: expect.any(Number) });
+  release();
+
+  await expect(page.locator('.live')).toHaveAttribute('data-link', 'live');
+  await expect(row(page, wamid).getByRole('img', { name: 'Delivered' })).toBeVisible();
+  expect(listReads).toBe(0);
+  expect(loads).toBe(0);
 });

@@ -3,6 +3,7 @@
 //! existing deployment's configuration works unchanged. Secrets are wrapped
 //! in [`SecretString`], whose `Debug` never prints them.
 
+use crate::hub::HistoryLimits;
 use crate::limits::TrustedProxies;
 use anyhow::Context;
 use secrecy::SecretString;
@@ -115,6 +116,11 @@ pub struct Settings {
     /// (`SESSIONS_PER_MINUTE_PER_IP`).
     pub sessions_per_minute: u32,
     pub retention: Retention,
+    /// What the hub keeps for pages that resume by offset: frames in all
+    /// (`RESUME_HISTORY_EVENTS`), per channel
+    /// (`RESUME_HISTORY_PER_CHANNEL`), and for how long
+    /// (`RESUME_HISTORY_SECS`).
+    pub resume_history: HistoryLimits,
     /// This node's name, the same across restarts (`NODE_ID`; by default
     /// one generated into the data directory). Processes sharing a
     /// database need different names.
@@ -284,6 +290,14 @@ impl Settings {
             max_sockets: number(lookup, "MAX_SOCKETS", 100_000)?,
             max_sockets_per_ip: number(lookup, "MAX_SOCKETS_PER_IP", 5_000)?,
             sessions_per_minute: number(lookup, "SESSIONS_PER_MINUTE_PER_IP", 60)?,
+            resume_history: {
+                let default = HistoryLimits::default();
+                HistoryLimits {
+                    events: number(lookup, "RESUME_HISTORY_EVENTS", default.events)?,
+                    per_channel: number(lookup, "RESUME_HISTORY_PER_CHANNEL", default.per_channel)?,
+                    age: seconds(lookup, "RESUME_HISTORY_SECS", default.age.as_secs())?,
+                }
+            },
             retention: Retention {
                 webhook_bodies: days(lookup, "RETENTION_WEBHOOK_BODY_DAYS", 30)?,
                 activity: days(lookup, "RETENTION_ACTIVITY_DAYS", 90)?,

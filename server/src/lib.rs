@@ -123,11 +123,12 @@ impl Application {
         let node: Arc<str> = format!("{}/{}", settings.node_id, random_token(4)).into();
         let signer = Arc::new(outbound::signer::Signer::new(settings.outbound_allow_internal, Arc::new(outbound::guard::SystemLookup)));
         let limits = limits::Limits::new(settings.max_sockets, settings.max_sockets_per_ip, settings.sessions_per_minute);
+        let hub = Hub::new(settings.resume_history);
         let state = AppState::new(Shared {
             settings: Arc::new(settings),
             store,
             bus,
-            hub: Hub::default(),
+            hub,
             issuer,
             sender,
             auth,

@@ -4,12 +4,15 @@
 //! ping, and stops for good when the server refuses the subscription (close
 //! code 1008) or when its owner drops the handle.
 //!
-//! It carries no state of its own: every (re)connect starts over (the
-//! greeting is sent again, and the server's first answer marks the link
-//! live), so a page re-reads the current state at that moment and catches up
-//! on whatever changed while it was offline.
+//! Every (re)connect sends the greeting again, and the server's first
+//! answer marks the link live. The one thing it remembers is where the page
+//! left off: the epoch and offset of the first answer, then the offset of
+//! every frame. A reconnect sends them back (`resume`, see
+//! [`crate::protocol::Resume`]); the server then sends what the page
+//! missed, or says it cannot (`resumed: false`) and the page re-reads the
+//! current state, as on its first visit.
 
-use crate::protocol::{ClientMessage, ServerMessage, TenantServerMessage, WaServerMessage};
+use crate::protocol::{ClientMessage, Position, Resume, ServerMessage, TenantServerMessage, WaServerMessage};
 use futures::channel::oneshot;
 use futures::future::Fuse;
 use futures::{select, FutureExt, SinkExt, StreamExt};
@@ -134,9 +137,10 @@ impl Outcome {
 async fn run<M: LiveMessage>(target: Target, on_message: impl Fn(M), on_link: impl Fn(LinkState), stop: oneshot::Receiver<()>) {
     let mut stop = stop.fuse();
     let mut attempt: i32 = 0;
+    let mut left_off = None;
     on_link(LinkState::Connecting);
     loop {
-        let suggested = match connect_once(&target, &on_message, &on_link, &mut stop).await {
+        let suggested = match connect_once(&target, &mut left_off, &on_message, &on_link, &mut stop).await {
             Outcome::Stopped => return,
             Outcome::Refused => return on_link(LinkState::Refused),
             Outcome::Dropped { was_live, retry_after_ms } => {
@@ -171,21 +175,63 @@ fn retry_after_ms(reason: &str) -> Option<u32> {
     Some(ms.min(RETRY_AFTER_CAP_MS))
 }
 
+/// `url` with where the page left off in its query (for a socket that
+/// subscribes by its URL).
+fn url_resuming(url: &str, left_off: Option<&Resume>) -> String {
+    match left_off {
+        Some(r) => format!("{url}{}epoch={}&offset={}", if url.contains('?') { '&' } else { '?' }, r.epoch, r.offset),
+        None => url.to_owned(),
+    }
+}
+
+/// `greeting` (a JSON object) with where the page left off added.
+fn greeting_resuming(greeting: &str, left_off: Option<&Resume>) -> String {
+    let Some(resume) = left_off else { return greeting.to_owned() };
+    match serde_json::from_str::<serde_json::Value>(greeting) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.insert("resume".into(), serde_json::to_value(resume).expect("serialises"));
+            serde_json::Value::Object(fields).to_string()
+        }
+        _ => greeting.to_owned(),
+    }
+}
+
+/// Notes where a frame leaves the page: the first answer of a connection
+/// sets epoch and offset (later answers on it do not: frames sent before
+/// them may still be on the way), every other frame moves the offset on.
+fn note_position(text: &str, left_off: &mut Option<Resume>, answered: &mut bool) {
+    let position = Position::of(text);
+    match (position.epoch, position.offset) {
+        (Some(epoch), Some(offset)) if !*answered => {
+            *answered = true;
+            *left_off = Some(Resume { epoch, offset });
+        }
+        (None, Some(offset)) => {
+            if let Some(resume) = left_off.as_mut() {
+                resume.offset = resume.offset.max(offset);
+            }
+        }
+        _ => {}
+    }
+}
+
 async fn connect_once<M: LiveMessage>(
     target: &Target,
+    left_off: &mut Option<Resume>,
     on_message: &impl Fn(M),
     on_link: &impl Fn(LinkState),
     mut stop: &mut Fuse<oneshot::Receiver<()>>,
 ) -> Outcome {
-    let Ok(socket) = WebSocket::open(&target.url) else {
+    let Ok(socket) = WebSocket::open(&url_resuming(&target.url, left_off.as_ref())) else {
         return Outcome::dropped(false);
     };
     let (mut tx, mut rx) = socket.split();
     for greeting in &target.greeting {
-        if tx.send(Message::Text(greeting.clone())).await.is_err() {
+        if tx.send(Message::Text(greeting_resuming(greeting, left_off.as_ref()))).await.is_err() {
             return Outcome::dropped(false);
         }
     }
+    let mut answered = false;
     let ping = serde_json::to_string(&ClientMessage::Ping).expect("ping serialises");
     let mut last_heard = js_sys::Date::now();
     let mut was_live = false;
@@ -195,6 +241,7 @@ async fn connect_once<M: LiveMessage>(
             msg = rx.next().fuse() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     last_heard = js_sys::Date::now();
+                    note_position(&text, left_off, &mut answered);
                     match serde_json::from_str::<M>(&text) {
                         Ok(msg) => {
                             if msg.is_ready() {
@@ -241,5 +288,25 @@ mod tests {
         assert_eq!(retry_after_ms("Server restarting; retry after 99999 ms"), Some(RETRY_AFTER_CAP_MS));
         assert_eq!(retry_after_ms("Too slow"), None);
         assert_eq!(retry_after_ms("retry after soon"), None);
+    }
+
+    #[test]
+    fn resumes_from_the_first_answer_then_the_newest_frame() {
+        let (mut left_off, mut answered) = (None, false);
+        note_position(r#"{"type":"status_update","offset":3}"#, &mut left_off, &mut answered);
+        assert_eq!(left_off, None, "nothing to resume before an answer");
+        note_position(r#"{"type":"registered","epoch":"e1","offset":10,"resumed":false}"#, &mut left_off, &mut answered);
+        note_position(r#"{"type":"message_status_update","offset":12}"#, &mut left_off, &mut answered);
+        note_position(r#"{"type":"joined","epoch":"e1","offset":40}"#, &mut left_off, &mut answered);
+        note_position(r#"{"type":"pong"}"#, &mut left_off, &mut answered);
+        let resume = Resume { epoch: "e1".into(), offset: 12 };
+        assert_eq!(left_off.as_ref(), Some(&resume));
+        assert_eq!(url_resuming("/ws/connections?sessionId=s", Some(&resume)), "/ws/connections?sessionId=s&epoch=e1&offset=12");
+        assert_eq!(url_resuming("/ws/whatsapp", None), "/ws/whatsapp");
+        let greeting = greeting_resuming(r#"{"type":"register","collegeId":"1"}"#, Some(&resume));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&greeting).unwrap(),
+            serde_json::json!({"type": "register", "collegeId": "1", "resume": {"epoch": "e1", "offset": 12}})
+        );
     }
 }

@@ -56,9 +56,9 @@ fn Helpdesk() -> impl IntoView {
     Effect::new(move |_| {
         let Some(tenant) = live.tenant.get() else { return };
         let greeting = [
-            TenantClientMessage::JoinTenant { tenant_id: tenant, token: None },
-            TenantClientMessage::Join { room: Room::Tickets },
-            TenantClientMessage::Join { room: Room::Comments },
+            TenantClientMessage::JoinTenant { tenant_id: tenant, token: None, resume: None },
+            TenantClientMessage::Join { room: Room::Tickets, resume: None },
+            TenantClientMessage::Join { room: Room::Comments, resume: None },
         ]
         .iter()
         .map(|m| serde_json::to_string(m).expect("serialises"))
@@ -67,7 +67,8 @@ fn Helpdesk() -> impl IntoView {
             client::ws_tenant_url(),
             greeting,
             move |msg: TenantServerMessage| match msg {
-                TenantServerMessage::Joined { room: None, .. } => reload(),
+                // The lists are the rooms': reload unless each resumed.
+                TenantServerMessage::Joined { room: Some(_), start, .. } if !start.resumed => reload(),
                 TenantServerMessage::EntityUpdate { room: Room::Tickets, data, .. } => upsert(tickets, data),
                 TenantServerMessage::EntityUpdate { room: Room::Comments, data, .. } => upsert(comments, data),
                 _ => {}

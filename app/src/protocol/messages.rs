@@ -2,7 +2,7 @@
 //! follow the seeds' contract (`sessionId`, `status_update`, …) so existing
 //! clients keep working.
 
-use super::{ConnectionId, ConnectionStatus, OutOfBandId, RequestType, SessionId};
+use super::{ConnectionId, ConnectionStatus, OutOfBandId, RequestType, SessionId, StreamStart};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,10 @@ pub enum ServerMessage {
         their_label: Option<String>,
         message: String,
         timestamp: DateTime<Utc>,
+        /// With `resumed`, the page keeps what it has and the updates it
+        /// missed follow; the state above is for a page that reloads.
+        #[serde(flatten)]
+        start: StreamStart,
     },
     /// A change of the session's status.
     #[serde(rename_all = "camelCase")]

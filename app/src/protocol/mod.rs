@@ -8,6 +8,7 @@ mod links;
 mod messages;
 mod outbound;
 mod phone;
+mod resume;
 mod status;
 mod tenant_events;
 mod webhook_settings;
@@ -22,6 +23,7 @@ pub use links::{check_link, safe_link, LinkRefused};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
 pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};
 pub use phone::{normalize_phone, PhoneRefused};
+pub use resume::{Position, Resume, StreamStart};
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
 pub use tenant_events::{
     ActivityItem, DashboardSummary, Forward, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus,

@@ -2,7 +2,7 @@
 //! notifications, the dashboard, helpdesk rooms, and the `/ws/tenant`
 //! messages with the seeds' event names.
 
-use super::TenantId;
+use super::{Resume, StreamStart, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -221,10 +221,17 @@ pub enum TenantClientMessage {
         tenant_id: TenantId,
         #[serde(default)]
         token: Option<String>,
+        /// Where a reconnecting page left off.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
     /// Join one of the joined tenant's helpdesk rooms.
     #[serde(rename = "join")]
-    Join { room: Room },
+    Join {
+        room: Room,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
+    },
     #[serde(rename = "ping")]
     Ping,
 }
@@ -234,7 +241,12 @@ pub enum TenantClientMessage {
 #[serde(tag = "type")]
 pub enum TenantServerMessage {
     #[serde(rename = "joined", rename_all = "camelCase")]
-    Joined { tenant_id: TenantId, room: Option<Room> },
+    Joined {
+        tenant_id: TenantId,
+        room: Option<Room>,
+        #[serde(flatten)]
+        start: StreamStart,
+    },
     #[serde(rename = "new-notification")]
     NewNotification { notification: Notification },
     #[serde(rename = "notification-updated")]

@@ -2,6 +2,7 @@
 //! ids, the views pages show, and the `/ws/whatsapp` messages (seed 003's
 //! protocol: `register`, `registered`, `message_status_update`, `ping`).
 
+use super::{Resume, StreamStart};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -196,6 +197,9 @@ pub enum WaClientMessage {
         college_id: CollegeId,
         #[serde(default)]
         token: Option<String>,
+        /// Where a reconnecting page left off.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
     Ping,
 }
@@ -209,6 +213,8 @@ pub enum WaServerMessage {
         college_id: CollegeId,
         message: String,
         timestamp: DateTime<Utc>,
+        #[serde(flatten)]
+        start: StreamStart,
     },
     /// A new outgoing message, or a change of one (seed field names at the
     /// top level, the full record in `message`).

@@ -8,3 +8,4 @@ pub mod idle;
 pub mod ingest;
 pub mod mixed;
 pub mod refusals;
+pub mod resume;

@@ -24,6 +24,9 @@ pub const DEPTH: usize = 32;
 #[derive(Default)]
 struct State {
     frames: VecDeque<Frame>,
+    /// Frames queued beyond [`DEPTH`] for a socket that resumed: what it
+    /// missed, which it must get whatever its depth.
+    replayed: usize,
     /// The hub's heartbeat has come round since the task last looked.
     ping: bool,
     closed: bool,
@@ -91,12 +94,27 @@ impl Sender {
         if state.closed {
             return Err(Refused::Closed);
         }
-        if state.frames.len() >= DEPTH {
+        if state.frames.len() >= DEPTH + state.replayed {
             return Err(Refused::Full);
         }
         state.frames.push_back(frame);
         state.wake();
         Ok(())
+    }
+
+    /// Queues the frames a resuming socket missed, however many (the
+    /// history bounds them); they do not count against its depth.
+    pub fn replay(&self, frames: Vec<Frame>) {
+        if frames.is_empty() {
+            return;
+        }
+        let mut state = self.0.lock().expect("mailbox lock");
+        if state.closed {
+            return;
+        }
+        state.replayed += frames.len();
+        state.frames.extend(frames);
+        state.wake();
     }
 
     /// Ends the socket at once: its queued frames are dropped and its task
@@ -166,6 +184,7 @@ fn take(state: &mut State) -> Result<Delivery, Empty> {
         return Ok(Delivery::Revoked);
     }
     if let Some(frame) = state.frames.pop_front() {
+        state.replayed = state.replayed.saturating_sub(1);
         return Ok(Delivery::Frame(frame));
     }
     if state.closed {
@@ -214,6 +233,22 @@ mod tests {
         assert_eq!(tx.try_send(Frame::from("c")), Err(Refused::Full));
         drop(rx);
         assert_eq!(tx.try_send(Frame::from("d")), Err(Refused::Closed));
+    }
+
+    #[test]
+    fn replayed_frames_come_in_order_and_leave_the_depth_to_live_ones() {
+        let (tx, mut rx) = mailbox();
+        tx.try_send(Frame::from("live")).unwrap();
+        tx.replay((0..2 * DEPTH).map(|_| Frame::from("missed")).collect());
+        for _ in 0..DEPTH - 1 {
+            tx.try_send(Frame::from("later")).unwrap();
+        }
+        assert_eq!(tx.try_send(Frame::from("too many")), Err(Refused::Full));
+        assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("live"))));
+        for _ in 0..2 * DEPTH {
+            assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("missed"))));
+        }
+        assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("later"))));
     }
 
     #[tokio::test]

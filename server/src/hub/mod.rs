@@ -10,14 +10,16 @@
 
 mod dispatch;
 mod grants;
+mod history;
 mod mailbox;
 
 pub use dispatch::run as run_dispatch;
 pub use grants::Grant;
+pub use history::Limits as HistoryLimits;
 pub use mailbox::{Delivery, Receiver as Mailbox};
 
 use crate::events::Revocation;
-use app::protocol::{CollegeId, ConnectionId, Room, SessionId, TenantId};
+use app::protocol::{CollegeId, ConnectionId, Resume, Room, SessionId, StreamStart, TenantId};
 use axum::extract::ws::Utf8Bytes;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +43,15 @@ pub enum Channel {
     Room(TenantId, Room),
 }
 
+impl Channel {
+    /// Whether frames for it are kept only while a log of it is open: a
+    /// staff member's own view gets the tenant's frames only while the
+    /// hub knows of it. Every other channel gets each of its frames kept.
+    fn recorded_while_open(&self) -> bool {
+        matches!(self, Channel::TenantUser(..))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SocketId(u64);
 
@@ -55,7 +66,6 @@ pub struct Hub {
     closing: Arc<AtomicBool>,
 }
 
-#[derive(Default)]
 struct Index {
     next_id: u64,
     sockets: HashMap<SocketId, Socket>,
@@ -63,6 +73,13 @@ struct Index {
     links: HashMap<ConnectionId, SessionId>,
     /// Sockets whose credentials run out, by when (Unix seconds).
     expiring: BTreeSet<(i64, SocketId)>,
+    history: history::History,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self::new(HistoryLimits::default())
+    }
 }
 
 struct Socket {
@@ -73,6 +90,39 @@ struct Socket {
 }
 
 impl Index {
+    fn new(limits: HistoryLimits) -> Self {
+        Self {
+            next_id: 0,
+            sockets: HashMap::new(),
+            channels: HashMap::new(),
+            links: HashMap::new(),
+            expiring: BTreeSet::new(),
+            history: history::History::new(limits),
+        }
+    }
+
+    /// See [`Hub::send`].
+    fn send(&mut self, channel: &Channel, frame: &Frame) -> usize {
+        let channels = &self.channels;
+        let frame = self.history.record(channel, frame, |c| channels.contains_key(c));
+        let Some(ids) = self.channels.get(channel) else { return 0 };
+        let mut slow = Vec::new();
+        let mut sent = 0;
+        for id in ids {
+            match self.sockets.get(id).map(|s| s.queue.try_send(frame.clone())) {
+                Some(Ok(())) => sent += 1,
+                _ => slow.push(*id),
+            }
+        }
+        if !slow.is_empty() {
+            tracing::warn!(?channel, dropped = slow.len(), "disconnected slow sockets");
+        }
+        for id in slow {
+            self.remove(id);
+        }
+        sent
+    }
+
     fn remove(&mut self, id: SocketId) -> Option<mailbox::Sender> {
         let socket = self.sockets.remove(&id)?;
         for grant in &socket.grants {
@@ -85,6 +135,7 @@ impl Index {
                 ids.retain(|s| *s != id);
                 if ids.is_empty() {
                     self.channels.remove(&channel);
+                    self.history.close_if_empty(&channel);
                     if let Channel::Session(session) = &channel {
                         self.links.retain(|_, s| s != session);
                     }
@@ -103,17 +154,32 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// Adds this socket to `channel`.
-    pub fn subscribe(&self, channel: Channel) {
-        let mut index = self.hub.inner.lock().expect("hub lock");
-        let Some(socket) = index.sockets.get_mut(&self.id) else { return };
-        if socket.channels.contains(&channel) {
-            return;
+    /// Adds this socket to `channel`, from now on.
+    pub fn subscribe(&self, channel: Channel) -> StreamStart {
+        self.subscribe_from(channel, None)
+    }
+
+    /// Adds this socket to `channel` and queues the frames it missed since
+    /// `resume`, when the hub still has every one of them. Where the socket
+    /// starts, and whether it resumed (or must reload its snapshot), is in
+    /// the answer.
+    pub fn subscribe_from(&self, channel: Channel, resume: Option<&Resume>) -> StreamStart {
+        let mut guard = self.hub.inner.lock().expect("hub lock");
+        let index = &mut *guard;
+        if let Some(socket) = index.sockets.get_mut(&self.id) {
+            if !socket.channels.contains(&channel) {
+                // Most sockets watch one channel: room for exactly what is needed.
+                socket.channels.reserve_exact(1);
+                socket.channels.push(channel.clone());
+                index.channels.entry(channel.clone()).or_insert_with(|| Vec::with_capacity(1)).push(self.id);
+            }
         }
-        // Most sockets watch one channel: room for exactly what is needed.
-        socket.channels.reserve_exact(1);
-        socket.channels.push(channel.clone());
-        index.channels.entry(channel).or_insert_with(|| Vec::with_capacity(1)).push(self.id);
+        let channels = &index.channels;
+        let (start, missed) = index.history.start(&channel, resume, |c| channels.contains_key(c));
+        if let Some(socket) = index.sockets.get(&self.id) {
+            socket.queue.replay(missed);
+        }
+        start
     }
 
     /// Records a credential this socket holds its channels by; revoking it
@@ -138,6 +204,11 @@ impl Drop for Registration {
 }
 
 impl Hub {
+    /// A hub keeping `limits` of history for sockets that resume.
+    pub fn new(limits: HistoryLimits) -> Self {
+        Self { inner: Arc::new(Mutex::new(Index::new(limits))), closing: Arc::default() }
+    }
+
     /// Adds a socket; frames for its channels arrive in the mailbox.
     pub fn register(&self) -> (Registration, Mailbox) {
         let (queue, rx) = mailbox::mailbox();
@@ -163,37 +234,25 @@ impl Hub {
         self.inner.lock().expect("hub lock").links.get(connection).cloned()
     }
 
-    /// Queues `frame` for every socket of `channel`; returns how many got it.
-    /// A socket whose queue is full is removed: closing its queue tells its
+    /// Gives `frame` its offset, keeps it for sockets that resume, and
+    /// queues it for every socket of `channel`; returns how many got it. A
+    /// socket whose queue is full is removed: closing its queue tells its
     /// task to close the socket.
     pub fn send(&self, channel: &Channel, frame: &Frame) -> usize {
-        let mut index = self.inner.lock().expect("hub lock");
-        let Some(ids) = index.channels.get(channel) else { return 0 };
-        let mut slow = Vec::new();
-        let mut sent = 0;
-        for id in ids {
-            match index.sockets.get(id).map(|s| s.queue.try_send(frame.clone())) {
-                Some(Ok(())) => sent += 1,
-                _ => slow.push(*id),
-            }
-        }
-        if !slow.is_empty() {
-            tracing::warn!(?channel, dropped = slow.len(), "disconnected slow sockets");
-        }
-        for id in slow {
-            index.remove(id);
-        }
-        sent
+        self.inner.lock().expect("hub lock").send(channel, frame)
     }
 
-    /// Sends to a tenant's [`Channel::Tenant`] and every watching staff
-    /// member's [`Channel::TenantUser`]; `frames` gives what each reader gets
-    /// (`None`: the tenant channel).
+    /// Sends to a tenant's [`Channel::Tenant`] and every staff member's
+    /// [`Channel::TenantUser`] the hub knows of (watched, or kept for a page
+    /// that may resume); `frames` gives what each reader gets (`None`: the
+    /// tenant channel). Under one lock: a view that subscribes meanwhile
+    /// either gets these frames or subscribes after them, never in between.
     pub fn send_tenant(&self, tenant: TenantId, frames: impl Fn(Option<i64>) -> Vec<Frame>) -> usize {
-        let readers: Vec<Channel> = {
-            let index = self.inner.lock().expect("hub lock");
-            index.channels.keys().filter(|c| matches!(c, Channel::Tenant(t) | Channel::TenantUser(t, _) if *t == tenant)).cloned().collect()
-        };
+        let mut index = self.inner.lock().expect("hub lock");
+        let staff = |c: &&Channel| matches!(c, Channel::TenantUser(t, _) if *t == tenant);
+        let mut readers: Vec<Channel> = index.channels.keys().filter(staff).cloned().collect();
+        readers.extend(index.history.logged().filter(staff).filter(|c| !index.channels.contains_key(c)).cloned().collect::<Vec<_>>());
+        readers.push(Channel::Tenant(tenant));
         let mut sent = 0;
         for channel in readers {
             let user = match channel {
@@ -201,7 +260,7 @@ impl Hub {
                 _ => None,
             };
             for frame in frames(user) {
-                sent += self.send(&channel, &frame);
+                sent += index.send(&channel, &frame);
             }
         }
         sent
@@ -269,14 +328,15 @@ impl Hub {
         }
     }
 
-    /// Closes every socket; each page reconnects and resynchronises. Used when
-    /// the hub may have missed events.
+    /// Closes every socket and forgets the history: each page reconnects and
+    /// resynchronises. Used when the hub may have missed events.
     pub fn disconnect_all(&self) {
         let mut index = self.inner.lock().expect("hub lock");
-        index.sockets.clear();
-        index.channels.clear();
-        index.links.clear();
-        index.expiring.clear();
+        // Socket ids go on from where they were: a closed socket's
+        // registration still removes its own id when it ends.
+        let (limits, next_id) = (index.history.limits(), index.next_id);
+        *index = Index::new(limits);
+        index.next_id = next_id;
     }
 
     /// Closes every socket because the server is stopping.

@@ -1,10 +1,16 @@
 use super::*;
+use app::protocol::Resume;
 
 fn frame_text(delivery: Result<Delivery, mailbox::Empty>) -> String {
     match delivery {
         Ok(Delivery::Frame(frame)) => frame.as_str().to_owned(),
         other => panic!("expected a frame, got {other:?}"),
     }
+}
+
+/// A frame as the hub gets them: a JSON object.
+fn f(text: &str) -> Frame {
+    Frame::from(format!(r#"{{"n":"{text}"}}"#))
 }
 
 fn session(id: &str) -> Channel {
@@ -16,12 +22,12 @@ fn delivers_to_subscribers_and_forgets_closed_sockets() {
     let hub = Hub::default();
     let (reg, mut rx) = hub.register();
     reg.subscribe(session("a"));
-    assert_eq!(hub.send(&session("a"), &Frame::from("one")), 1);
-    assert_eq!(frame_text(rx.try_recv()), "one");
-    assert_eq!(hub.send(&session("b"), &Frame::from("x")), 0);
+    assert_eq!(hub.send(&session("a"), &f("one")), 1);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"one","offset":1}"#);
+    assert_eq!(hub.send(&session("b"), &f("x")), 0);
     drop(reg);
     assert_eq!(hub.socket_count(), 0);
-    assert_eq!(hub.send(&session("a"), &Frame::from("gone")), 0);
+    assert_eq!(hub.send(&session("a"), &f("gone")), 0);
 }
 
 #[test]
@@ -32,10 +38,10 @@ fn one_socket_can_watch_several_channels_once_each() {
     reg.subscribe(college.clone());
     reg.subscribe(college.clone());
     reg.subscribe(session("a"));
-    assert_eq!(hub.send(&college, &Frame::from("c")), 1);
-    assert_eq!(hub.send(&session("a"), &Frame::from("s")), 1);
-    assert_eq!(frame_text(rx.try_recv()), "c");
-    assert_eq!(frame_text(rx.try_recv()), "s");
+    assert_eq!(hub.send(&college, &f("c")), 1);
+    assert_eq!(hub.send(&session("a"), &f("s")), 1);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"c","offset":1}"#);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"s","offset":2}"#);
     assert_eq!(rx.try_recv(), Err(mailbox::Empty::Waiting));
 }
 
@@ -45,9 +51,9 @@ fn drops_a_socket_that_cannot_keep_up() {
     let (reg, mut rx) = hub.register();
     reg.subscribe(session("a"));
     for _ in 0..mailbox::DEPTH {
-        assert_eq!(hub.send(&session("a"), &Frame::from("f")), 1);
+        assert_eq!(hub.send(&session("a"), &f("f")), 1);
     }
-    assert_eq!(hub.send(&session("a"), &Frame::from("overflow")), 0);
+    assert_eq!(hub.send(&session("a"), &f("overflow")), 0);
     for _ in 0..mailbox::DEPTH {
         rx.try_recv().unwrap();
     }
@@ -102,4 +108,34 @@ fn sockets_close_when_their_credentials_run_out() {
     assert_eq!(later_rx.try_recv(), Err(mailbox::Empty::Waiting));
     drop(later);
     assert_eq!(hub.expire(300), 0, "a socket that ended is no longer tracked");
+}
+
+#[test]
+fn a_socket_that_resumes_gets_what_it_missed_before_what_comes_next() {
+    let hub = Hub::default();
+    let (reg, _rx) = hub.register();
+    let start = reg.subscribe(session("a"));
+    drop(reg);
+    hub.send(&session("a"), &f("missed"));
+    let (reg, mut rx) = hub.register();
+    let resumed = reg.subscribe_from(session("a"), Some(&Resume { epoch: start.epoch, offset: start.offset }));
+    assert!(resumed.resumed);
+    hub.send(&session("a"), &f("live"));
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"missed","offset":1}"#);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"live","offset":2}"#);
+}
+
+#[test]
+fn a_staff_view_is_still_sent_the_tenants_frames_after_its_page_left() {
+    let hub = Hub::default();
+    let view = Channel::TenantUser(TenantId(1), 7);
+    let (reg, _rx) = hub.register();
+    let start = reg.subscribe(view.clone());
+    drop(reg);
+    hub.send_tenant(TenantId(1), |reader| vec![f(&format!("for {reader:?}"))]);
+    let (reg, mut rx) = hub.register();
+    let resumed = reg.subscribe_from(view, Some(&Resume { epoch: start.epoch, offset: start.offset }));
+    assert!(resumed.resumed);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"for Some(7)","offset":1}"#);
+    assert_eq!(rx.try_recv(), Err(mailbox::Empty::Waiting));
 }

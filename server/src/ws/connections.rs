@@ -3,12 +3,14 @@
 //! The socket subscribes to its session *before* reading it, so no change
 //! can slip between the snapshot and the stream; the first message is
 //! `connected` with the current state, then a `status_update` per change.
+//! A page that reconnects adds `&epoch=…&offset=…` from where it left off;
+//! when `connected` says `resumed`, the updates it missed follow.
 
 use super::pump::{self, close, text};
 use crate::hub::Channel;
 use crate::limits::SocketSlot;
 use crate::state::AppState;
-use app::protocol::{ClientMessage, ServerMessage, SessionId};
+use app::protocol::{ClientMessage, Resume, ServerMessage, SessionId, StreamStart};
 use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
@@ -22,6 +24,15 @@ use std::net::SocketAddr;
 #[serde(rename_all = "camelCase")]
 pub struct SocketQuery {
     session_id: Option<String>,
+    /// Where a reconnecting page left off (both or neither).
+    epoch: Option<String>,
+    offset: Option<u64>,
+}
+
+impl SocketQuery {
+    fn resume(&self) -> Option<Resume> {
+        Some(Resume { epoch: self.epoch.clone()?, offset: self.offset? })
+    }
 }
 
 pub async fn upgrade(
@@ -35,22 +46,30 @@ pub async fn upgrade(
         Ok(slot) => slot,
         Err(refused) => return refused,
     };
-    pump::configure(ws).on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), state, slot))
+    let resume = query.resume();
+    pump::configure(ws).on_upgrade(move |socket| serve(socket, query.session_id.filter(|s| !s.is_empty()), resume, state, slot))
 }
 
 /// Not an `async fn`: an async fn keeps each argument twice in its future
 /// (once as passed, once as its local), and the socket is the largest thing
 /// an idle socket's task holds. An `async move` block keeps one copy.
 #[allow(clippy::manual_async_fn)]
-fn serve(mut socket: WebSocket, session_id: Option<String>, state: AppState, slot: SocketSlot) -> impl Future<Output = ()> + Send {
+fn serve(
+    mut socket: WebSocket,
+    session_id: Option<String>,
+    resume: Option<Resume>,
+    state: AppState,
+    slot: SocketSlot,
+) -> impl Future<Output = ()> + Send {
     async move {
         let _slot = slot;
         let Some(session_id) = session_id.map(SessionId::new) else {
             return close(&mut socket, close_code::POLICY, "Session ID required").await;
         };
         let (registration, mut queue) = state.hub.register();
-        registration.subscribe(Channel::Session(session_id.clone()));
-        let hello = match hello(&state, &session_id).await {
+        let start = registration.subscribe_from(Channel::Session(session_id.clone()), resume.as_ref());
+        drop(resume);
+        let hello = match hello(&state, &session_id, start).await {
             Ok(hello) => hello,
             Err((code, reason)) => return close(&mut socket, code, reason).await,
         };
@@ -74,7 +93,7 @@ fn serve(mut socket: WebSocket, session_id: Option<String>, state: AppState, slo
 /// The `connected` message with the session's current state, or why the
 /// socket must close. Its own function, so that nothing read for it stays in
 /// the socket's memory while the socket lives.
-async fn hello(state: &AppState, session_id: &SessionId) -> Result<Message, (u16, &'static str)> {
+async fn hello(state: &AppState, session_id: &SessionId, start: StreamStart) -> Result<Message, (u16, &'static str)> {
     let session = match state.store.session(session_id).await {
         Ok(Some(session)) => session,
         Ok(None) => return Err((close_code::POLICY, "Unknown session")),
@@ -93,5 +112,6 @@ async fn hello(state: &AppState, session_id: &SessionId) -> Result<Message, (u16
         their_label: session.their_label,
         message: "Connected to connection status updates".into(),
         timestamp: Utc::now(),
+        start,
     }))
 }

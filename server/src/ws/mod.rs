@@ -17,7 +17,7 @@ use crate::auth::Staff;
 use crate::hub::{Channel, Grant, Registration};
 use crate::limits::{SlotRefused, SocketSlot};
 use crate::state::AppState;
-use app::protocol::TenantId;
+use app::protocol::{Resume, StreamStart, TenantId};
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -85,12 +85,13 @@ fn sign_in_grants(staff: &Staff, tenant: TenantId) -> Vec<Grant> {
     vec![Grant::Member(tenant, staff.user_id), Grant::Session(staff.token_hash.clone()), Grant::Until(staff.expires_at.timestamp())]
 }
 
-/// Subscribes the socket to `channel`, held by `grants`.
-fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>) {
+/// Subscribes the socket to `channel`, held by `grants`, resuming at
+/// `resume` if the hub still can.
+fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>, resume: Option<&Resume>) -> StreamStart {
     for grant in grants {
         registration.grant(grant);
     }
-    registration.subscribe(channel);
+    registration.subscribe_from(channel, resume)
 }
 
 /// Counts a refused subscription: logged per tenant in aggregate, and the

@@ -6,7 +6,8 @@
 //! notifications) or by a channel token for `tenant:K`. `{"type":"join",
 //! "room":"tickets"}` then adds a helpdesk room of that tenant. A refused
 //! join gets a typed error that says nothing about the tenant; a few
-//! refusals close the socket.
+//! refusals close the socket. Either join may carry `resume`, where a
+//! reconnecting page left off (see `app::protocol::Resume`).
 
 use super::pump::{self, close_frame, text};
 use crate::auth::channel_token::{self, TokenChannel};
@@ -67,11 +68,11 @@ fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token:
 
 fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, joined: &mut Joined, body: &str) -> Message {
     let reply = match serde_json::from_str::<TenantClientMessage>(body) {
-        Ok(TenantClientMessage::JoinTenant { tenant_id, token }) => match channel_for(state, staff, tenant_id, token.as_deref()) {
+        Ok(TenantClientMessage::JoinTenant { tenant_id, token, resume }) => match channel_for(state, staff, tenant_id, token.as_deref()) {
             Ok((channel, grants)) => {
-                super::subscribe(registration, channel, grants);
+                let start = super::subscribe(registration, channel, grants, resume.as_ref());
                 joined.tenant = Some(tenant_id);
-                TenantServerMessage::Joined { tenant_id, room: None }
+                TenantServerMessage::Joined { tenant_id, room: None, start }
             }
             Err(message) => {
                 tracing::debug!(tenant = %tenant_id, %message, "tenant subscription refused");
@@ -81,10 +82,10 @@ fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, 
                 TenantServerMessage::Error { message }
             }
         },
-        Ok(TenantClientMessage::Join { room }) => match joined.tenant {
+        Ok(TenantClientMessage::Join { room, resume }) => match joined.tenant {
             Some(tenant) => {
-                registration.subscribe(Channel::Room(tenant, room));
-                TenantServerMessage::Joined { tenant_id: tenant, room: Some(room) }
+                let start = registration.subscribe_from(Channel::Room(tenant, room), resume.as_ref());
+                TenantServerMessage::Joined { tenant_id: tenant, room: Some(room), start }
             }
             None => TenantServerMessage::Error { message: "join a tenant first".into() },
         },

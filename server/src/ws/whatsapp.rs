@@ -3,7 +3,9 @@
 //! `registered`, then a `message_status_update` for every new or changed
 //! outgoing message of that college and an `incoming_message` per reply.
 //! After `registered`, a page reads the current list over REST: subscribing
-//! first means no change slips between the two.
+//! first means no change slips between the two. A page that reconnects
+//! sends where it left off (`resume`) and, when `registered` says
+//! `resumed`, gets the updates it missed instead of reading the list.
 //!
 //! Each `register` is authorised here: by the session cookie sent on the
 //! upgrade (the staff member's tenants), or by a channel token for
@@ -73,18 +75,19 @@ fn serve(mut socket: WebSocket, staff: Option<Staff>, state: AppState, slot: Soc
 
 fn handle(state: &AppState, staff: Option<&Staff>, registration: &Registration, refusals: &mut u8, body: &str) -> Message {
     let reply = match serde_json::from_str::<WaClientMessage>(body) {
-        Ok(WaClientMessage::Register { college_id, token }) => {
+        Ok(WaClientMessage::Register { college_id, token, resume }) => {
             let tenant = college_id.tenant();
             match tenant.ok_or(Refusal::Forbidden).and_then(|t| authorize(state, staff, t, token.as_deref()).map(|g| (t, g))) {
                 Ok((tenant, grants)) => {
                     // The tenant's own spelling, so `07` and `7` are one channel.
                     let college_id = CollegeId::from(tenant);
-                    super::subscribe(registration, Channel::College(college_id.clone()), grants);
-                    tracing::debug!(college = %college_id, "socket registered");
+                    let start = super::subscribe(registration, Channel::College(college_id.clone()), grants, resume.as_ref());
+                    tracing::debug!(college = %college_id, resumed = start.resumed, "socket registered");
                     WaServerMessage::Registered {
                         message: format!("Registered for college {college_id}"),
                         college_id,
                         timestamp: Utc::now(),
+                        start,
                     }
                 }
                 Err(refusal) => {

@@ -3,6 +3,7 @@
 //! or (to kill it) as the real binary in a process of its own.
 
 mod auth;
+mod bell_storm;
 mod connect_flow;
 mod drop_storm;
 mod faults;
@@ -11,6 +12,8 @@ mod intake;
 mod lifecycle;
 mod outbound;
 mod process;
+mod resume;
+mod slow_consumer;
 mod tenant_events;
 mod tenant_helpers;
 mod wa_helpers;

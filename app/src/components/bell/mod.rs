@@ -1,8 +1,9 @@
 //! The notification bell: live state shared by every staff page (the bell,
 //! toasts, and the dashboard's refresh), fed by one `/ws/tenant` socket.
 //!
-//! On every (re)join the bell reads everything newer than the newest it
-//! holds, page after page, so however many notifications arrived while it
+//! On every (re)join that does not resume by offset (see
+//! `client::live_socket`) the bell reads everything newer than the newest
+//! it holds, page after page, so however many notifications arrived while it
 //! was offline, all of them appear, once; then the first page again, for
 //! what changed on ones it already had. While the socket is down the bell
 //! polls every [`POLL_EVERY`] and says so.
@@ -107,6 +108,8 @@ impl TenantLive {
 
     fn on_message(self, msg: TenantServerMessage) {
         match msg {
+            // A rejoin that resumed: what it missed follows.
+            TenantServerMessage::Joined { room: None, start, .. } if start.resumed => {}
             TenantServerMessage::Joined { room: None, .. } => {
                 // A (re)join: catch up on what happened meanwhile.
                 self.reload();
@@ -140,7 +143,7 @@ pub fn LiveTenant(tenant: TenantId) -> impl IntoView {
     let live = use_tenant_live();
     live.tenant.set(Some(tenant));
     Effect::new(move |_| {
-        let join = TenantClientMessage::JoinTenant { tenant_id: tenant, token: None };
+        let join = TenantClientMessage::JoinTenant { tenant_id: tenant, token: None, resume: None };
         let socket = client::open_live_socket(
             client::ws_tenant_url(),
             vec![serde_json::to_string(&join).expect("join serialises")],

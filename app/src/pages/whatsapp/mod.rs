@@ -70,6 +70,8 @@ impl Board {
 
     fn on_message(self, msg: WaServerMessage) {
         match msg {
+            // Resumed: what it missed follows; otherwise read the list.
+            WaServerMessage::Registered { start, .. } if start.resumed => {}
             WaServerMessage::Registered { .. } => self.refresh(),
             WaServerMessage::MessageStatusUpdate { message, .. } => self.upsert(message),
             WaServerMessage::IncomingMessage { message } => self.add_incoming(message),
@@ -115,7 +117,7 @@ fn WhatsAppBoard() -> impl IntoView {
     let board = Board::new(CollegeId::from(tenant.tenant_id));
 
     Effect::new(move |_| {
-        let register = WaClientMessage::Register { college_id: board.college.get_untracked(), token: None };
+        let register = WaClientMessage::Register { college_id: board.college.get_untracked(), token: None, resume: None };
         let socket = client::open_live_socket(
             client::ws_whatsapp_url(),
             vec![serde_json::to_string(&register).expect("register serialises")],

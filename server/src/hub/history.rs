@@ -1,0 +1,170 @@
+//! The hub's recent frames, so a page that reconnects resumes from the last
+//! offset it saw instead of reloading what it shows.
+//!
+//! Every frame the hub sends gets the next offset of this hub (one counter
+//! for all channels, so a socket's frames arrive in offset order whatever
+//! channels it watches) and is kept for a while: at most
+//! [`Limits::events`] in all, [`Limits::per_channel`] per channel, none
+//! older than [`Limits::age`]. The epoch names this run of the hub: a page
+//! that resumes with another epoch (the server restarted) must resync.
+//!
+//! A resume is honoured only when the history holds every frame of that
+//! channel after the page's offset; otherwise the page reloads its snapshot,
+//! as on a first visit.
+
+use super::{Channel, Frame};
+use app::protocol::{Resume, StreamStart};
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+/// How much history is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub events: usize,
+    pub per_channel: usize,
+    pub age: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { events: 20_000, per_channel: 1_000, age: Duration::from_secs(120) }
+    }
+}
+
+pub struct History {
+    epoch: String,
+    limits: Limits,
+    /// The last offset given out.
+    head: u64,
+    /// Every frame at or below this offset is gone, on every channel (a
+    /// new log starts from here).
+    floor: u64,
+    /// Every kept frame in offset order, for eviction by count and age.
+    order: VecDeque<(Instant, u64, Channel)>,
+    logs: HashMap<Channel, Log>,
+}
+
+struct Log {
+    /// This channel's frames at or below this offset are gone.
+    floor: u64,
+    /// The head when the log began: a channel recorded only while it has a
+    /// log (a staff member's view) holds nothing from before.
+    since: u64,
+    frames: VecDeque<(u64, Frame)>,
+}
+
+impl History {
+    pub fn new(limits: Limits) -> Self {
+        let epoch = format!("{:016x}", rand::random::<u64>());
+        Self { epoch, limits, head: 0, floor: 0, order: VecDeque::new(), logs: HashMap::new() }
+    }
+
+    /// Gives `frame` (a JSON object) the next offset and keeps it.
+    /// `watched` says whether a socket watches a channel: an emptied log of
+    /// one stays.
+    pub fn record(&mut self, channel: &Channel, frame: &Frame, watched: impl Fn(&Channel) -> bool) -> Frame {
+        self.head += 1;
+        let offset = self.head;
+        let framed = with_offset(frame, offset);
+        let floor = self.floor;
+        let log = self.logs.entry(channel.clone()).or_insert_with(|| Log::new(offset - 1, floor));
+        log.frames.push_back((offset, framed.clone()));
+        if log.frames.len() > self.limits.per_channel {
+            if let Some((gone, _)) = log.frames.pop_front() {
+                log.floor = gone;
+            }
+        }
+        self.order.push_back((Instant::now(), offset, channel.clone()));
+        self.evict(watched);
+        framed
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The channels whose frames are being kept.
+    pub fn logged(&self) -> impl Iterator<Item = &Channel> {
+        self.logs.keys()
+    }
+
+    /// Forgets the log of a channel nobody watches any more, if it is
+    /// empty; its frames are kept anyway. A staff member's view goes on
+    /// recording for their page to resume (its log goes once its frames
+    /// have aged out).
+    pub fn close_if_empty(&mut self, channel: &Channel) {
+        if !channel.recorded_while_open() && self.logs.get(channel).is_some_and(|log| log.frames.is_empty()) {
+            self.logs.remove(channel);
+        }
+    }
+
+    /// Where a subscription to `channel` starts, and the frames a page
+    /// resuming at `resume` missed: all of them, or none and a resync.
+    pub fn start(&mut self, channel: &Channel, resume: Option<&Resume>, watched: impl Fn(&Channel) -> bool) -> (StreamStart, Vec<Frame>) {
+        self.evict(watched);
+        let (head, floor) = (self.head, self.floor);
+        let log = self.logs.entry(channel.clone()).or_insert_with(|| Log::new(head, floor));
+        let missed = resume.and_then(|r| missed(log, channel, r, &self.epoch, head));
+        let start = StreamStart { epoch: self.epoch.clone(), offset: head, resumed: missed.is_some() };
+        (start, missed.unwrap_or_default())
+    }
+
+    /// Drops frames beyond the count or older than the age limit.
+    fn evict(&mut self, watched: impl Fn(&Channel) -> bool) {
+        let oldest = Instant::now().checked_sub(self.limits.age);
+        while let Some((at, _, _)) = self.order.front() {
+            let too_many = self.order.len() > self.limits.events;
+            let too_old = oldest.is_some_and(|oldest| *at < oldest);
+            if !too_many && !too_old {
+                break;
+            }
+            let (_, offset, channel) = self.order.pop_front().expect("a front");
+            self.floor = offset;
+            if let Some(log) = self.logs.get_mut(&channel) {
+                if log.frames.front().is_some_and(|(o, _)| *o == offset) {
+                    log.frames.pop_front();
+                    log.floor = offset;
+                }
+                if log.frames.is_empty() && !watched(&channel) {
+                    self.logs.remove(&channel);
+                }
+            }
+        }
+    }
+}
+
+impl Log {
+    /// A log begun at `head`; every frame at or below `floor` is gone.
+    fn new(head: u64, floor: u64) -> Self {
+        Self { floor, since: head, frames: VecDeque::new() }
+    }
+}
+
+/// The frames of `log` after `resume`, if it holds every one of them.
+fn missed(log: &Log, channel: &Channel, resume: &Resume, epoch: &str, head: u64) -> Option<Vec<Frame>> {
+    if resume.epoch != epoch || resume.offset > head {
+        return None;
+    }
+    // Most channels get every frame meant for them recorded, log or not; a
+    // staff member's own view only while its log lives.
+    let since = if channel.recorded_while_open() { log.since } else { 0 };
+    if resume.offset < log.floor.max(since) {
+        return None;
+    }
+    Some(log.frames.iter().filter(|(offset, _)| *offset > resume.offset).map(|(_, frame)| frame.clone()).collect())
+}
+
+/// `frame` with `"offset":N` added as its last field.
+fn with_offset(frame: &Frame, offset: u64) -> Frame {
+    let text = frame.as_str();
+    debug_assert!(text.ends_with('}'), "frames are JSON objects");
+    let mut framed = String::with_capacity(text.len() + 24);
+    framed.push_str(&text[..text.len() - 1]);
+    let _ = write!(framed, ",\"offset\":{offset}}}");
+    Frame::from(framed)
+}
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;
