@@ -121,6 +121,8 @@ pub struct Settings {
     /// (`RESUME_HISTORY_PER_CHANNEL`), and for how long
     /// (`RESUME_HISTORY_SECS`).
     pub resume_history: HistoryLimits,
+    /// The bus across nodes (`REDIS_URL`); none: in-process, one node.
+    pub redis_url: Option<String>,
     /// This node's name, the same across restarts (`NODE_ID`; by default
     /// one generated into the data directory). Processes sharing a
     /// database need different names.
@@ -290,6 +292,7 @@ impl Settings {
             max_sockets: number(lookup, "MAX_SOCKETS", 100_000)?,
             max_sockets_per_ip: number(lookup, "MAX_SOCKETS_PER_IP", 5_000)?,
             sessions_per_minute: number(lookup, "SESSIONS_PER_MINUTE_PER_IP", 60)?,
+            redis_url: first(lookup, &["REDIS_URL"]).filter(|u| !u.is_empty()),
             resume_history: {
                 let default = HistoryLimits::default();
                 HistoryLimits {

@@ -44,7 +44,6 @@ pub mod store;
 pub mod telemetry;
 pub mod ws;
 
-use crate::bus::{Bus, MemoryBus};
 use crate::config::{PlatformSettings, RemotePlatform, Settings};
 use crate::graph::simulator::GraphSimulator;
 use crate::graph::{GraphClient, MessageSender};
@@ -114,7 +113,7 @@ impl Application {
         let first_admin = auth::bootstrap::first_run(store.as_ref(), &settings).await?;
         graph::sync_environment_number(store.as_ref(), &settings.whatsapp).await;
         let auth = Arc::new(auth::AuthKit::new(settings.channel_key.clone()).await?);
-        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::default());
+        let bus = bus::connect(settings.redis_url.as_deref()).await?;
         let (issuer, platform_sim) = issuer(&settings, local);
         let (sender, graph_sim) = sender(&settings, local);
         let (wake_tx, wake_rx) = events::channels();
@@ -176,7 +175,7 @@ impl Application {
             processor.run(wake_rx, retry_interval).await
         };
         let background = [
-            tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe())),
+            tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe(), state.bus.gaps())),
             tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
             tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
             tokio::spawn(housekeeping::run(state.clone())),

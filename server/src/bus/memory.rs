@@ -2,30 +2,36 @@
 
 use super::{Bus, Change};
 use async_trait::async_trait;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Events a slow hub may fall behind by before it must resynchronise.
 const CAPACITY: usize = 4096;
 
 pub struct MemoryBus {
     sender: broadcast::Sender<Change>,
+    /// Never changes: nothing is between the nodes' hubs.
+    gaps: watch::Sender<u64>,
 }
 
 impl Default for MemoryBus {
     fn default() -> Self {
-        Self { sender: broadcast::channel(CAPACITY).0 }
+        Self { sender: broadcast::channel(CAPACITY).0, gaps: watch::channel(0).0 }
     }
 }
 
 #[async_trait]
 impl Bus for MemoryBus {
-    async fn publish(&self, event: Change) -> anyhow::Result<()> {
+    async fn publish(&self, event: &Change) -> anyhow::Result<()> {
         // No receiver means no hub is running (tests, shutdown): nothing to do.
-        let _ = self.sender.send(event);
+        let _ = self.sender.send(event.clone());
         Ok(())
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.sender.subscribe()
+    }
+
+    fn gaps(&self) -> watch::Receiver<u64> {
+        self.gaps.subscribe()
     }
 }

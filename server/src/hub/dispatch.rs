@@ -6,17 +6,24 @@ use crate::events::{Audience, Change, NotificationChange};
 use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 
-pub async fn run(hub: Hub, mut events: broadcast::Receiver<Change>) {
+pub async fn run(hub: Hub, mut events: broadcast::Receiver<Change>, mut gaps: watch::Receiver<u64>) {
     loop {
-        match events.recv().await {
-            Ok(event) => dispatch(&hub, event),
-            Err(RecvError::Lagged(missed)) => {
-                // Some events are gone: every page must resynchronise.
-                tracing::warn!(missed, "hub fell behind the bus; reconnecting every socket");
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(event) => dispatch(&hub, event),
+                Err(RecvError::Lagged(missed)) => {
+                    // Some events are gone: every page must resynchronise.
+                    tracing::warn!(missed, "hub fell behind the bus; reconnecting every socket");
+                    hub.disconnect_all();
+                }
+                Err(RecvError::Closed) => return,
+            },
+            Ok(()) = gaps.changed() => {
+                tracing::warn!("the bus may have missed changes; reconnecting every socket");
                 hub.disconnect_all();
             }
-            Err(RecvError::Closed) => return,
         }
     }
 }

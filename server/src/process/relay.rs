@@ -8,10 +8,14 @@ use crate::bus::Bus;
 use crate::store::{OutboxEntry, Store};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Entries read per page at start-up.
 const PAGE: i64 = 1000;
+/// Waits between attempts to publish to a bus that refused.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// The units' side: hands committed outbox entries to the relay.
 #[derive(Clone)]
@@ -70,12 +74,17 @@ async fn catch_up(store: &dyn Store, bus: &dyn Bus) -> HashSet<i64> {
     }
 }
 
-/// Publishes `entries` and marks them; `false` if marking failed.
+/// Publishes `entries`, in order, each until the bus takes it (a bus
+/// across nodes may be away for a while: what waits is in the store), and
+/// marks them; `false` if marking failed.
 async fn publish(store: &dyn Store, bus: &dyn Bus, entries: Vec<OutboxEntry>) -> bool {
     let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
     for entry in entries {
-        if let Err(err) = bus.publish(entry.change).await {
-            tracing::error!(error = %err, "could not publish a change");
+        let mut wait = RETRY_FIRST;
+        while let Err(err) = bus.publish(&entry.change).await {
+            tracing::warn!(error = %err, retry_in = ?wait, "could not publish a change; trying again");
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(RETRY_MAX);
         }
     }
     match store.mark_published(&ids).await {

@@ -4,6 +4,7 @@
 
 mod auth;
 mod bell_storm;
+mod cluster;
 mod connect_flow;
 mod drop_storm;
 mod faults;
@@ -12,6 +13,7 @@ mod intake;
 mod lifecycle;
 mod outbound;
 mod process;
+mod redis_server;
 mod resume;
 mod slow_consumer;
 mod tenant_events;

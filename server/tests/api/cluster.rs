@@ -1,0 +1,82 @@
+//! Several nodes on one database with the Redis bus: a change applied on
+//! any node reaches the pages on every node, and losing Redis for a while
+//! loses no state (pages resynchronise and see it).
+
+use crate::helpers::*;
+use crate::process::ServerProcess;
+use crate::redis_server::RedisServer;
+use crate::wa_helpers::*;
+use app::protocol::ConnectionStatus;
+use app::protocol::MessageStatus::*;
+use futures_util::StreamExt;
+use tidings::cli::simulate::Shape;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+async fn node(dir: &std::path::Path, name: &str, redis: &RedisServer) -> ServerProcess {
+    ServerProcess::start(dir, 0, &[("NODE_ID", name), ("REDIS_URL", &redis.url()), ("RETRY_INTERVAL_SECS", "0.2")]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_on_one_node_reaches_pages_on_the_others() {
+    let redis = RedisServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), "node-a", &redis).await;
+    let b = node(dir.path(), "node-b", &redis).await;
+    let c = node(dir.path(), "node-c", &redis).await;
+
+    // A connect page on C; its wallet's webhooks land on A.
+    let session = b.create_session().await;
+    let mut page = c.watch(&session.session_id).await;
+    assert!(matches!(next_message(&mut page).await, app::protocol::ServerMessage::Connected { .. }));
+    a.scan(&session.session_id, Shape::Flat, "Wallet", 3).await;
+    let mut seen = Vec::new();
+    while seen.last() != Some(&ConnectionStatus::Active) {
+        seen.push(next_status(&mut page).await.0);
+    }
+    assert_eq!(seen, [ConnectionStatus::Request, ConnectionStatus::Response, ConnectionStatus::Active]);
+
+    // A WhatsApp page on B; the status lands on C.
+    let tenant = a.first_tenant().await;
+    let mut college = b.college_socket(&tenant).await;
+    a.register_message(&tenant, "wamid.CLUSTER").await;
+    assert_eq!(next_update(&mut college).await, ("wamid.CLUSTER".into(), Pending));
+    c.report("wamid.CLUSTER", "sent", 1_700_000_001).await;
+    assert_eq!(next_update(&mut college).await, ("wamid.CLUSTER".into(), Sent));
+    assert_wa_quiet(&mut college).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_redis_for_a_while_loses_no_state() {
+    let redis = RedisServer::start().await;
+    let port = redis.port;
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), "node-a", &redis).await;
+    let b = node(dir.path(), "node-b", &redis).await;
+    let tenant = a.first_tenant().await;
+    a.register_message(&tenant, "wamid.AWAY").await;
+    let mut page = b.college_socket(&tenant).await;
+
+    // Redis dies, and comes back empty; meanwhile a status lands on A.
+    redis.kill().await;
+    a.report("wamid.AWAY", "delivered", 1_700_000_002).await;
+    let _redis = RedisServer::start_on(port).await;
+
+    // B cannot know what it missed: its pages are told to come back...
+    let close = loop {
+        match tokio::time::timeout(PATIENCE, page.next()).await.expect("B's page hears in time") {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close, got {other:?}"),
+        }
+    };
+    assert_eq!(close.map(|f| f.code), Some(CloseCode::Again));
+    // ...and, coming back, find the true state.
+    let _page = b.college_socket(&tenant).await;
+    let messages = b.messages(&tenant).await;
+    assert_eq!(messages[0].status, Delivered);
+    // Live again, across nodes.
+    let mut page = b.college_socket(&tenant).await;
+    a.report("wamid.AWAY", "read", 1_700_000_003).await;
+    assert_eq!(next_update(&mut page).await, ("wamid.AWAY".into(), Read));
+}
