@@ -18,6 +18,8 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Clone)]
 pub struct Target {
     pub base: String,
+    /// Where sockets open: `base`, or another node of its cluster.
+    pub sockets_base: String,
     pub http: reqwest::Client,
     /// `X-API-Key` of platform webhooks.
     pub webhook_secret: String,
@@ -30,7 +32,7 @@ pub struct Target {
 
 impl Target {
     pub fn ws(&self, path: &str) -> String {
-        format!("{}{path}", self.base.replacen("http", "ws", 1))
+        format!("{}{path}", self.sockets_base.replacen("http", "ws", 1))
     }
 
     pub async fn post_platform(&self, body: &Value) -> anyhow::Result<u16> {
@@ -122,7 +124,7 @@ impl Target {
     /// then never read: its receive buffer is as small as the kernel
     /// allows, so the server's writes to it back up at once.
     pub async fn stalled_socket(&self, token: &str) -> anyhow::Result<Socket> {
-        let addr: std::net::SocketAddr = self.base.trim_start_matches("http://").trim_end_matches('/').parse()?;
+        let addr: std::net::SocketAddr = self.sockets_base.trim_start_matches("http://").trim_end_matches('/').parse()?;
         let tcp = tokio::net::TcpSocket::new_v4()?;
         tcp.set_recv_buffer_size(1024)?;
         let stream = tcp.connect(addr).await?;

@@ -87,7 +87,7 @@ impl Fleet {
         for i in 0..processes {
             let share = sockets / processes + usize::from(i < sockets % processes);
             let mut command = Command::new(&exe);
-            command.args(["--server", &target.base, "--tenant", &target.tenant.to_string(), "hold"]);
+            command.args(["--server", &target.base, "--sockets-on", &target.sockets_base, "--tenant", &target.tenant.to_string(), "hold"]);
             command.args(["--sockets", &share.to_string()]);
             match subscribe {
                 Subscribe::Session(id) => command.args(["--session", id]),

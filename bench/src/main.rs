@@ -23,6 +23,10 @@ struct Cli {
     /// The server (loopback only).
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     server: String,
+    /// Another node of the same cluster, where the sockets open (webhooks
+    /// and API calls still go to `--server`).
+    #[arg(long)]
+    sockets_on: Option<String>,
     /// Where the server keeps its generated secrets (read when the secrets
     /// are not given).
     #[arg(long, default_value = "tidings-data")]
@@ -174,8 +178,10 @@ async fn main() -> anyhow::Result<()> {
     // A socket-holding child signs nothing.
     let child = matches!(cli.scenario, Scenario::Hold { .. });
     let secret = |given, file| if child { Ok(String::new()) } else { secret(given, &cli.data_dir, file) };
+    let base = cli.server.trim_end_matches('/').to_owned();
     let target = Target {
-        base: cli.server.trim_end_matches('/').to_owned(),
+        sockets_base: cli.sockets_on.map_or_else(|| base.clone(), |s| s.trim_end_matches('/').to_owned()),
+        base,
         http: reqwest::Client::builder().pool_max_idle_per_host(256).timeout(Duration::from_secs(30)).build()?,
         webhook_secret: secret(cli.webhook_secret, "webhook-secret")?,
         app_secret: secret(cli.app_secret, "whatsapp-app-secret")?,

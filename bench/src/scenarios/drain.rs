@@ -9,8 +9,10 @@ use crate::report::Report;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-/// How often the stats are read: fine enough for a drain of seconds.
-const POLL: Duration = Duration::from_millis(20);
+/// How often the stats are read: fine enough for a drain of seconds, and
+/// rare enough not to slow it (each read counts every delivery; read every
+/// 20 ms, they took a third off the drain rate of a 100,000 backlog).
+const POLL: Duration = Duration::from_millis(100);
 const PATIENCE: Duration = Duration::from_secs(600);
 
 pub async fn run(target: &Target) -> anyhow::Result<Report> {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 const STREAM: &str = "tidings:changes";
-/// Entries the stream keeps (about: Redis trims whole nodes of its list).
+/// Entries the stream keeps (about: Redis trims in whole blocks).
 const KEEP: usize = 100_000;
 /// Events a slow hub may fall behind by before it must resynchronise.
 const CAPACITY: usize = 4096;
@@ -42,11 +42,11 @@ impl RedisBus {
         let writer = ConnectionManager::new(client.clone()).await.context("connecting to Redis")?;
         let local = broadcast::channel(CAPACITY).0;
         let (gap_tx, gaps) = watch::channel(0);
-        let mut reader = Reader { client, local: local.clone(), gaps: gap_tx, last: None, run: None };
+        let mut reader = Reader { client, local: local.clone(), gaps: gap_tx, last: None, server_run: None };
         // Start after what is there now: earlier changes are in the store.
         let mut conn = reader.client.get_multiplexed_async_connection().await.context("connecting to Redis")?;
         reader.last = Some(last_id(&mut conn).await?);
-        reader.run = Some(run_id(&mut conn).await?);
+        reader.server_run = Some(run_id(&mut conn).await?);
         tokio::spawn(reader.run());
         Ok(Self { writer, local, gaps })
     }
@@ -82,8 +82,8 @@ struct Reader {
     gaps: watch::Sender<u64>,
     /// The last entry read.
     last: Option<String>,
-    /// The Redis server's run (a restarted one may have lost entries).
-    run: Option<String>,
+    /// The Redis server's run id (a restarted one may have lost entries).
+    server_run: Option<String>,
 }
 
 impl Reader {
@@ -125,7 +125,7 @@ impl Reader {
     /// stream holds is newer than the one after the last read.
     async fn missed_some(&mut self, conn: &mut redis::aio::MultiplexedConnection) -> anyhow::Result<bool> {
         let run = run_id(conn).await?;
-        if self.run.replace(run.clone()).is_some_and(|before| before != run) {
+        if self.server_run.replace(run.clone()).is_some_and(|before| before != run) {
             return Ok(true);
         }
         let Some(last) = &self.last else { return Ok(false) };

@@ -104,7 +104,18 @@ impl History {
     pub fn start(&mut self, channel: &Channel, resume: Option<&Resume>, watched: impl Fn(&Channel) -> bool) -> (StreamStart, Vec<Frame>) {
         self.evict(watched);
         let (head, floor) = (self.head, self.floor);
-        let log = self.logs.entry(channel.clone()).or_insert_with(|| Log::new(head, floor));
+        // Only a staff view needs its log opened now (to be sent the
+        // tenant's frames from here on); any other channel gets a log with
+        // its first frame, so an idle socket costs the history nothing.
+        let empty;
+        let log = if channel.recorded_while_open() {
+            &*self.logs.entry(channel.clone()).or_insert_with(|| Log::new(head, floor))
+        } else if let Some(log) = self.logs.get(channel) {
+            log
+        } else {
+            empty = Log::new(head, floor);
+            &empty
+        };
         let missed = resume.and_then(|r| missed(log, channel, r, &self.epoch, head));
         let start = StreamStart { epoch: self.epoch.clone(), offset: head, resumed: missed.is_some() };
         (start, missed.unwrap_or_default())

@@ -25,8 +25,9 @@ pub const DEPTH: usize = 32;
 struct State {
     frames: VecDeque<Frame>,
     /// Frames queued beyond [`DEPTH`] for a socket that resumed: what it
-    /// missed, which it must get whatever its depth.
-    replayed: usize,
+    /// missed, which it must get whatever its depth. (A `u32` fits beside
+    /// the flags: every idle socket has this state.)
+    replayed: u32,
     /// The hub's heartbeat has come round since the task last looked.
     ping: bool,
     closed: bool,
@@ -94,7 +95,7 @@ impl Sender {
         if state.closed {
             return Err(Refused::Closed);
         }
-        if state.frames.len() >= DEPTH + state.replayed {
+        if state.frames.len() >= DEPTH + state.replayed as usize {
             return Err(Refused::Full);
         }
         state.frames.push_back(frame);
@@ -112,7 +113,7 @@ impl Sender {
         if state.closed {
             return;
         }
-        state.replayed += frames.len();
+        state.replayed = state.replayed.saturating_add(u32::try_from(frames.len()).unwrap_or(u32::MAX));
         state.frames.extend(frames);
         state.wake();
     }

@@ -63,6 +63,9 @@ pub struct Processor {
     pub node: Arc<str>,
 }
 
+/// A delivery being applied, and who waits for what it produces.
+type Waiting = (StoredDelivery, Option<oneshot::Sender<Produced>>);
+
 /// A delivery ready to apply.
 struct Ready {
     delivery: StoredDelivery,
@@ -124,7 +127,7 @@ impl Processor {
                 Ok(claimed) => claimed,
                 Err(err) => return tracing::error!(error = %err, "could not claim pending deliveries"),
             };
-            let full = claimed.len() as i64 == SCAN_BATCH;
+            let full = claimed.len() as i64 >= SCAN_BATCH;
             if !claimed.is_empty() {
                 tracing::debug!(?lane, claimed = claimed.len(), "claimed pending deliveries");
             }
@@ -155,16 +158,33 @@ impl Processor {
         self.apply_batch(ready).await;
     }
 
-    /// Applies deliveries in id order, as units of work.
+    /// Applies deliveries in id order, as units of work. Every job of the
+    /// batch goes to the store at once, so its writer can commit them
+    /// together (one job at a time would wait out a commit each); their
+    /// outcomes are then taken in order.
     async fn apply_batch(&self, ready: Vec<Ready>) {
+        let mut jobs = Vec::new();
         let mut ready = ready.into_iter().peekable();
         while ready.peek().is_some() {
             let chunk: Vec<Ready> = ready.by_ref().take(UNITS_PER_JOB).collect();
-            self.apply_chunk(chunk).await;
+            if let Some(job) = self.prepare(chunk).await {
+                jobs.push(job);
+            }
+        }
+        let (units, waiting): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let outcomes = futures_util::future::join_all(units.into_iter().map(|units| self.store.apply(self.node.clone(), units))).await;
+        for (waiting, outcome) in waiting.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(done) => self.finish(waiting, done).await,
+                // They stay pending under this node's lease, which runs out.
+                Err(err) => tracing::error!(error = %err, count = waiting.len(), "could not apply deliveries"),
+            }
         }
     }
 
-    async fn apply_chunk(&self, chunk: Vec<Ready>) {
+    /// The units of work of `chunk`, and who waits for each; a delivery
+    /// that does not parse goes back to the retry schedule.
+    async fn prepare(&self, chunk: Vec<Ready>) -> Option<(Vec<Unit>, Vec<Waiting>)> {
         let mut units = Vec::with_capacity(chunk.len());
         let mut waiting = Vec::with_capacity(chunk.len());
         for Ready { delivery, parsed, reply } in chunk {
@@ -178,16 +198,11 @@ impl Processor {
             units.push(self.unit(delivery.id, parsed));
             waiting.push((delivery, reply));
         }
-        if units.is_empty() {
-            return;
-        }
-        let done = match self.store.apply(self.node.clone(), units).await {
-            Ok(done) => done,
-            Err(err) => {
-                // They stay pending under this node's lease, which runs out.
-                return tracing::error!(error = %err, count = waiting.len(), "could not apply deliveries");
-            }
-        };
+        (!units.is_empty()).then_some((units, waiting))
+    }
+
+    /// Publishes what each applied unit committed and answers who waits.
+    async fn finish(&self, waiting: Vec<Waiting>, done: Vec<Done>) {
         for ((delivery, reply), done) in waiting.into_iter().zip(done) {
             match done {
                 Done::Applied { applied, outbox } => {

@@ -66,8 +66,8 @@ pub trait DeliveryStore: Send + Sync {
     /// to this node's worker, and no scan takes it meanwhile. A repeat is
     /// [`Recorded::Duplicate`].
     async fn record_deliveries(&self, deliveries: &[NewDelivery], lease: &Lease) -> StoreResult<Vec<Recorded>>;
-    /// Leases up to `limit` of `providers`' pending deliveries that are due
-    /// and not leased (or whose lease ran out), oldest first.
+    /// Leases up to `limit` pending deliveries of each of `providers` that
+    /// are due and not leased (or whose lease ran out), oldest first.
     async fn claim_due(&self, providers: &[Provider], now: DateTime<Utc>, lease: &Lease, limit: i64) -> StoreResult<Vec<StoredDelivery>>;
     /// Leases those of `ids` that are pending and free.
     async fn claim(&self, ids: &[i64], lease: &Lease) -> StoreResult<Vec<StoredDelivery>>;

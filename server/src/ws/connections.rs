@@ -30,8 +30,10 @@ pub struct SocketQuery {
 }
 
 impl SocketQuery {
-    fn resume(&self) -> Option<Resume> {
-        Some(Resume { epoch: self.epoch.clone()?, offset: self.offset? })
+    /// Boxed: the socket's task keeps it as long as it lives, and most
+    /// sockets have none.
+    fn resume(&self) -> Option<Box<Resume>> {
+        Some(Box::new(Resume { epoch: self.epoch.clone()?, offset: self.offset? }))
     }
 }
 
@@ -57,7 +59,7 @@ pub async fn upgrade(
 fn serve(
     mut socket: WebSocket,
     session_id: Option<String>,
-    resume: Option<Resume>,
+    resume: Option<Box<Resume>>,
     state: AppState,
     slot: SocketSlot,
 ) -> impl Future<Output = ()> + Send {
@@ -67,7 +69,7 @@ fn serve(
             return close(&mut socket, close_code::POLICY, "Session ID required").await;
         };
         let (registration, mut queue) = state.hub.register();
-        let start = registration.subscribe_from(Channel::Session(session_id.clone()), resume.as_ref());
+        let start = registration.subscribe_from(Channel::Session(session_id.clone()), resume.as_deref());
         drop(resume);
         let hello = match hello(&state, &session_id, start).await {
             Ok(hello) => hello,

@@ -32,20 +32,23 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn claim_due(&self, providers: &[Provider], now: DateTime<Utc>, lease: &Lease, limit: i64) -> StoreResult<Vec<StoredDelivery>> {
-        let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET lease_owner = ");
-        update.push_bind(&*lease.owner).push(", lease_until = ").push_bind(lease.until);
-        update.push(" WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = ").push_bind(DeliveryStatus::Pending);
-        update.push(" AND provider IN (");
-        let mut list = update.separated(", ");
-        for provider in providers {
-            list.push_bind(*provider);
-        }
-        update.push(") AND (next_attempt_at IS NULL OR next_attempt_at <= ").push_bind(now).push(") AND ");
-        free(&mut update, lease, now);
-        update.push(" ORDER BY id LIMIT ").push_bind(limit);
-        update.push(format!(") RETURNING {STORED}"));
+        let mut claimed = Vec::new();
         let mut write = self.write().await?;
-        let mut claimed: Vec<StoredDelivery> = update.build_query_as().fetch_all(&mut *write.conn).await?;
+        // One provider at a time, each a range of the index of pending
+        // deliveries by provider, in id order.
+        for provider in providers {
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET lease_owner = ");
+            update.push_bind(&*lease.owner).push(", lease_until = ").push_bind(lease.until);
+            // `status` as a literal: SQLite uses a partial index only for a
+            // query that names its condition.
+            update.push(format!(" WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = '{}'", DeliveryStatus::Pending.as_str()));
+            update.push(" AND provider = ").push_bind(*provider);
+            update.push(" AND (next_attempt_at IS NULL OR next_attempt_at <= ").push_bind(now).push(") AND ");
+            free(&mut update, lease, now);
+            update.push(" ORDER BY id LIMIT ").push_bind(limit);
+            update.push(format!(") RETURNING {STORED}"));
+            claimed.extend(update.build_query_as::<StoredDelivery>().fetch_all(&mut *write.conn).await?);
+        }
         claimed.sort_by_key(|d| d.id);
         Ok(claimed)
     }
