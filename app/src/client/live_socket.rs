@@ -12,6 +12,8 @@
 //! missed, or says it cannot (`resumed: false`) and the page re-reads the
 //! current state, as on its first visit.
 
+#[cfg(test)]
+use crate::protocol::Epoch;
 use crate::protocol::{ClientMessage, Position, Resume, ServerMessage, TenantServerMessage, WaServerMessage};
 use futures::channel::oneshot;
 use futures::future::Fuse;
@@ -295,18 +297,21 @@ mod tests {
         let (mut left_off, mut answered) = (None, false);
         note_position(r#"{"type":"status_update","offset":3}"#, &mut left_off, &mut answered);
         assert_eq!(left_off, None, "nothing to resume before an answer");
-        note_position(r#"{"type":"registered","epoch":"e1","offset":10,"resumed":false}"#, &mut left_off, &mut answered);
+        note_position(r#"{"type":"registered","epoch":"00000000000000e1","offset":10,"resumed":false}"#, &mut left_off, &mut answered);
         note_position(r#"{"type":"message_status_update","offset":12}"#, &mut left_off, &mut answered);
-        note_position(r#"{"type":"joined","epoch":"e1","offset":40}"#, &mut left_off, &mut answered);
+        note_position(r#"{"type":"joined","epoch":"00000000000000e1","offset":40}"#, &mut left_off, &mut answered);
         note_position(r#"{"type":"pong"}"#, &mut left_off, &mut answered);
-        let resume = Resume { epoch: "e1".into(), offset: 12 };
+        let resume = Resume { epoch: Epoch(0xe1), offset: 12 };
         assert_eq!(left_off.as_ref(), Some(&resume));
-        assert_eq!(url_resuming("/ws/connections?sessionId=s", Some(&resume)), "/ws/connections?sessionId=s&epoch=e1&offset=12");
+        assert_eq!(
+            url_resuming("/ws/connections?sessionId=s", Some(&resume)),
+            "/ws/connections?sessionId=s&epoch=00000000000000e1&offset=12"
+        );
         assert_eq!(url_resuming("/ws/whatsapp", None), "/ws/whatsapp");
         let greeting = greeting_resuming(r#"{"type":"register","collegeId":"1"}"#, Some(&resume));
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&greeting).unwrap(),
-            serde_json::json!({"type": "register", "collegeId": "1", "resume": {"epoch": "e1", "offset": 12}})
+            serde_json::json!({"type": "register", "collegeId": "1", "resume": {"epoch": "00000000000000e1", "offset": 12}})
         );
     }
 }

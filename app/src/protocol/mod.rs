@@ -23,7 +23,7 @@ pub use links::{check_link, safe_link, LinkRefused};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};
 pub use outbound::{AttemptView, EndpointView, EndpointWithSecret, OutboundDeliveryView, OutboundEventType, OutboundStatus};
 pub use phone::{normalize_phone, PhoneRefused};
-pub use resume::{Position, Resume, StreamStart};
+pub use resume::{Epoch, Position, Resume, StreamStart};
 pub use status::{ConnectionStatus, DeliveryStatus, RequestType, UnknownStatus};
 pub use tenant_events::{
     ActivityItem, DashboardSummary, Forward, Notification, NotificationPage, NotificationType, OrderStatus, OrderView, PaymentStatus,

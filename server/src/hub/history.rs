@@ -13,7 +13,7 @@
 //! as on a first visit.
 
 use super::{Channel, Frame};
-use app::protocol::{Resume, StreamStart};
+use app::protocol::{Epoch, Resume, StreamStart};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ impl Default for Limits {
 }
 
 pub struct History {
-    epoch: String,
+    epoch: Epoch,
     limits: Limits,
     /// The last offset given out.
     head: u64,
@@ -56,7 +56,7 @@ struct Log {
 
 impl History {
     pub fn new(limits: Limits) -> Self {
-        let epoch = format!("{:016x}", rand::random::<u64>());
+        let epoch = Epoch(rand::random());
         Self { epoch, limits, head: 0, floor: 0, order: VecDeque::new(), logs: HashMap::new() }
     }
 
@@ -116,8 +116,8 @@ impl History {
             empty = Log::new(head, floor);
             &empty
         };
-        let missed = resume.and_then(|r| missed(log, channel, r, &self.epoch, head));
-        let start = StreamStart { epoch: self.epoch.clone(), offset: head, resumed: missed.is_some() };
+        let missed = resume.and_then(|r| missed(log, channel, r, self.epoch, head));
+        let start = StreamStart { epoch: self.epoch, offset: head, resumed: missed.is_some() };
         (start, missed.unwrap_or_default())
     }
 
@@ -153,7 +153,7 @@ impl Log {
 }
 
 /// The frames of `log` after `resume`, if it holds every one of them.
-fn missed(log: &Log, channel: &Channel, resume: &Resume, epoch: &str, head: u64) -> Option<Vec<Frame>> {
+fn missed(log: &Log, channel: &Channel, resume: &Resume, epoch: Epoch, head: u64) -> Option<Vec<Frame>> {
     if resume.epoch != epoch || resume.offset > head {
         return None;
     }

@@ -10,7 +10,7 @@ use super::pump::{self, close, text};
 use crate::hub::Channel;
 use crate::limits::SocketSlot;
 use crate::state::AppState;
-use app::protocol::{ClientMessage, Resume, ServerMessage, SessionId, StreamStart};
+use app::protocol::{ClientMessage, Epoch, Resume, ServerMessage, SessionId, StreamStart};
 use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 pub struct SocketQuery {
     session_id: Option<String>,
     /// Where a reconnecting page left off (both or neither).
-    epoch: Option<String>,
+    epoch: Option<Epoch>,
     offset: Option<u64>,
 }
 
@@ -33,7 +33,7 @@ impl SocketQuery {
     /// Boxed: the socket's task keeps it as long as it lives, and most
     /// sockets have none.
     fn resume(&self) -> Option<Box<Resume>> {
-        Some(Box::new(Resume { epoch: self.epoch.clone()?, offset: self.offset? }))
+        Some(Box::new(Resume { epoch: self.epoch?, offset: self.offset? }))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::helpers::*;
 use crate::tenant_helpers::*;
 use crate::wa_helpers::*;
 use app::protocol::MessageStatus::*;
-use app::protocol::{Position, Resume, ServerMessage, StreamStart, TenantServerMessage, WaServerMessage};
+use app::protocol::{Epoch, Position, Resume, ServerMessage, StreamStart, TenantServerMessage, WaServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tidings::cli::simulate::Shape;
@@ -65,7 +65,7 @@ async fn a_whatsapp_page_resumes_with_exactly_what_it_missed() {
     app.report("wamid.A", "delivered", 1_700_000_002).await;
     app.settled_stats().await;
 
-    let left_off = Resume { epoch: start.epoch.clone(), offset: seen };
+    let left_off = Resume { epoch: start.epoch, offset: seen };
     let (mut socket, resumed) = register(&app, &tenant, &token, Some(&left_off)).await;
     assert!(resumed.resumed);
     let (sent, sent_at) = next_update_at(&mut socket).await;
@@ -79,7 +79,7 @@ async fn a_whatsapp_page_resumes_with_exactly_what_it_missed() {
     assert_eq!(next_update_at(&mut socket).await.0, ("wamid.A".into(), Read));
 
     // Another epoch (a restarted server) cannot resume: reload, nothing replayed.
-    let stale = Resume { epoch: "0000000000000000".into(), offset: seen };
+    let stale = Resume { epoch: Epoch(start.epoch.0.wrapping_add(1)), offset: seen };
     let (mut socket, start) = register(&app, &tenant, &token, Some(&stale)).await;
     assert!(!start.resumed);
     assert_wa_quiet(&mut socket).await;
