@@ -29,7 +29,9 @@ async fn one(target: Target, n: usize) -> anyhow::Result<Flow> {
     anyhow::ensure!(hello["type"] == "connected", "expected connected");
     let (mut latencies, mut acks, mut mismatches) = (Vec::new(), Vec::new(), 0);
     for (i, (state, status)) in STEPS.iter().enumerate() {
-        let body = json!({"id": format!("cf-{session}-{i}"), "type": "Connection", "connectionId": format!("conn-{n}"),
+        // The connection id is the session's own, so runs against one
+        // database (a cluster's) never match an earlier run's sessions.
+        let body = json!({"id": format!("cf-{session}-{i}"), "type": "Connection", "connectionId": format!("conn-{session}-{n}"),
             "state": state, "theirLabel": "Bench Wallet", "outOfBandId": oob});
         // The update may reach the socket before the acknowledgement
         // reaches the sender: both are read at once, each timed on arrival.
