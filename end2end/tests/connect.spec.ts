@@ -1,7 +1,7 @@
 // The student's flow on /register/connect, in a real Chromium.
 import { test, expect, Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { startServer, simulateScan, Server } from './server';
+import { startServer, startRedis, newDataDir, simulateScan, Server } from './server';
 
 let server: Server | undefined;
 test.afterEach(async () => {
@@ -91,4 +91,31 @@ test('a reload resumes the same session', async ({ page }) => {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await expect(step(page, 'request')).toHaveClass(/current/);
   await expect(page.getByRole('img', { name: 'Connection invitation QR code' })).toBeVisible();
+});
+
+test('a page served by one node follows a wallet whose webhooks land on another', async ({ page }) => {
+  // Two nodes on one database, with the Redis bus between them.
+  const redis = await startRedis();
+  const dataDir = newDataDir();
+  const nodes = { REDIS_URL: redis.url };
+  server = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-a' } });
+  const other = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-b' } });
+  try {
+    const sessionId = await openAndConnect(page, server.url);
+    let loads = 0;
+    page.on('load', () => loads++);
+    const scan = (s: string) =>
+      simulateScan(other.url, dataDir, ['--session', sessionId, '--connection-id', connection, '--label', 'Cluster Wallet', '--step', s]);
+    const connection = randomUUID();
+    await scan('request');
+    await expect(step(page, 'request')).toHaveClass(/current/);
+    await scan('response');
+    await scan('active');
+    await expect(page.getByRole('heading', { name: 'Wallet connected' })).toBeVisible();
+    await expect(page.locator('.wallet-name')).toHaveText('Cluster Wallet');
+    expect(loads).toBe(0);
+  } finally {
+    await other.stop();
+    await redis.stop();
+  }
 });

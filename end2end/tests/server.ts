@@ -4,6 +4,7 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
 const BIN = process.env.TIDINGS_BIN;
@@ -63,6 +64,10 @@ export function startServer(opts: { dataDir?: string; port?: number; env?: Recor
       out += chunk.toString();
       const m = out.match(/running at (http:\/\/[\d.]+:(\d+))/);
       if (m) {
+        // Once: a warning it prints later must not run this again (and
+        // take the exit listener `stop` waits on).
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
         child.removeAllListeners('exit');
         resolve({ url: m[1], port: Number(m[2]), dataDir, stop: () => stop(child) });
       }
@@ -136,4 +141,43 @@ export async function postTenant(server: Server, secret: string, kind: string, p
     body,
   });
   if (!response.ok) throw new Error(`${kind}: ${response.status} ${await response.text()}`);
+}
+
+export interface Redis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (for a server that must be told its port). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a private Redis (Debian's redis-server, in memory) on loopback. */
+export async function startRedis(): Promise<Redis> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`redis-server exited early (${code}): ${out}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) {
+        // Once: what it logs later (its shutdown) must not run this again.
+        child.stdout!.removeAllListeners('data');
+        child.removeAllListeners('exit');
+        child.stdout!.resume();
+        resolve({ url: `redis://127.0.0.1:${port}/`, stop: () => stop(child) });
+      }
+    });
+  });
 }
