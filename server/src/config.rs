@@ -123,6 +123,9 @@ pub struct Settings {
     pub resume_history: HistoryLimits,
     /// The bus across nodes (`REDIS_URL`); none: in-process, one node.
     pub redis_url: Option<String>,
+    /// Deliveries that may wait to be applied before `/readyz` says this
+    /// node is not ready (`READY_MAX_BACKLOG`).
+    pub ready_max_backlog: i64,
     /// This node's name, the same across restarts (`NODE_ID`; by default
     /// one generated into the data directory). Processes sharing a
     /// database need different names.
@@ -293,6 +296,7 @@ impl Settings {
             max_sockets_per_ip: number(lookup, "MAX_SOCKETS_PER_IP", 5_000)?,
             sessions_per_minute: number(lookup, "SESSIONS_PER_MINUTE_PER_IP", 60)?,
             redis_url: first(lookup, &["REDIS_URL"]).filter(|u| !u.is_empty()),
+            ready_max_backlog: number(lookup, "READY_MAX_BACKLOG", 10_000)?,
             resume_history: {
                 let default = HistoryLimits::default();
                 HistoryLimits {

@@ -35,6 +35,8 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/webhooks/{kind}", post(intake::tenant_events::receive))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     let api = Router::new()
+        .route("/healthz", get(api::health::healthz))
+        .route("/readyz", get(api::health::readyz))
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
         .route("/api/auth/login", post(auth::login::login))
         .route("/api/auth/logout", post(auth::login::logout))

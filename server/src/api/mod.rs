@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod deliveries;
+pub mod health;
 pub mod invitations;
 pub mod notifications;
 pub mod outbound;

@@ -25,6 +25,8 @@ pub trait Bus: Send + Sync + 'static {
     /// other nodes was down longer than they are kept): the hub then has
     /// every page resynchronise.
     fn gaps(&self) -> watch::Receiver<u64>;
+    /// Whether this node is linked to the other nodes now (why not, if not).
+    fn link(&self) -> Result<(), String>;
 }
 
 /// The bus `redis_url` names, or the in-process one.

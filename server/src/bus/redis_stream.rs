@@ -33,6 +33,8 @@ pub struct RedisBus {
     writer: ConnectionManager,
     local: broadcast::Sender<Change>,
     gaps: watch::Receiver<u64>,
+    /// The reader's link: `None` while it follows the stream, else why not.
+    down: watch::Receiver<Option<String>>,
 }
 
 impl RedisBus {
@@ -42,13 +44,14 @@ impl RedisBus {
         let writer = ConnectionManager::new(client.clone()).await.context("connecting to Redis")?;
         let local = broadcast::channel(CAPACITY).0;
         let (gap_tx, gaps) = watch::channel(0);
-        let mut reader = Reader { client, local: local.clone(), gaps: gap_tx, last: None, server_run: None };
+        let (down_tx, down) = watch::channel(None);
+        let mut reader = Reader { client, local: local.clone(), gaps: gap_tx, down: down_tx, last: None, server_run: None };
         // Start after what is there now: earlier changes are in the store.
         let mut conn = reader.client.get_multiplexed_async_connection().await.context("connecting to Redis")?;
         reader.last = Some(last_id(&mut conn).await?);
         reader.server_run = Some(run_id(&mut conn).await?);
         tokio::spawn(reader.run());
-        Ok(Self { writer, local, gaps })
+        Ok(Self { writer, local, gaps, down })
     }
 }
 
@@ -68,6 +71,10 @@ impl Bus for RedisBus {
     fn gaps(&self) -> watch::Receiver<u64> {
         self.gaps.clone()
     }
+
+    fn link(&self) -> Result<(), String> {
+        self.down.borrow().clone().map_or(Ok(()), Err)
+    }
 }
 
 /// The id of the stream's newest entry (`0-0` when it is empty).
@@ -80,6 +87,7 @@ struct Reader {
     client: redis::Client,
     local: broadcast::Sender<Change>,
     gaps: watch::Sender<u64>,
+    down: watch::Sender<Option<String>>,
     /// The last entry read.
     last: Option<String>,
     /// The Redis server's run id (a restarted one may have lost entries).
@@ -91,6 +99,7 @@ impl Reader {
         loop {
             if let Err(err) = self.follow().await {
                 tracing::warn!(error = %err, "lost the Redis bus; reconnecting");
+                self.down.send_replace(Some(format!("Redis: {err}")));
                 tokio::time::sleep(RETRY).await;
             }
         }
@@ -105,6 +114,7 @@ impl Reader {
             self.last = Some(last_id(&mut conn).await?);
         }
         let options = StreamReadOptions::default().count(BATCH).block(BLOCK.as_millis() as usize);
+        self.down.send_replace(None);
         loop {
             let last = self.last.clone().unwrap_or_else(|| "$".into());
             let reply: StreamReadReply = conn.xread_options(&[STREAM], &[last.as_str()], &options).await?;

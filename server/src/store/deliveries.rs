@@ -75,5 +75,8 @@ pub trait DeliveryStore: Send + Sync {
     /// `retry_at`.
     async fn delay_delivery(&self, id: i64, owner: &str, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats>;
+    /// Deliveries waiting to be applied (cheap: read from the index of
+    /// pending ones), for the readiness check.
+    async fn pending_count(&self) -> StoreResult<i64>;
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>>;
 }

@@ -58,9 +58,12 @@ async fn losing_redis_for_a_while_loses_no_state() {
     a.register_message(&tenant, "wamid.AWAY").await;
     let mut page = b.college_socket(&tenant).await;
 
-    // Redis dies, and comes back empty; meanwhile a status lands on A.
+    // Redis dies, and comes back empty; meanwhile a status lands on A, and
+    // B says it is not ready (its bus is down).
     redis.kill().await;
     a.report("wamid.AWAY", "delivered", 1_700_000_002).await;
+    let (status, body) = b.readiness_when(|status| status == 503).await;
+    assert_eq!((status, &body["checks"]["bus"]["ok"]), (503, &serde_json::json!(false)), "{body}");
     let _redis = RedisServer::start_on(port).await;
 
     // B cannot know what it missed: its pages are told to come back...
@@ -76,7 +79,8 @@ async fn losing_redis_for_a_while_loses_no_state() {
     let _page = b.college_socket(&tenant).await;
     let messages = b.messages(&tenant).await;
     assert_eq!(messages[0].status, Delivered);
-    // Live again, across nodes.
+    // Live again, across nodes, and ready.
+    assert_eq!(b.readiness_when(|status| status == 200).await.0, 200);
     let mut page = b.college_socket(&tenant).await;
     a.report("wamid.AWAY", "read", 1_700_000_003).await;
     assert_eq!(next_update(&mut page).await, ("wamid.AWAY".into(), Read));

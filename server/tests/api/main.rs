@@ -8,6 +8,7 @@ mod cluster;
 mod connect_flow;
 mod drop_storm;
 mod faults;
+mod health;
 mod helpers;
 mod intake;
 mod lifecycle;

@@ -88,6 +88,13 @@ impl DeliveryStore for SqliteStore {
         Ok(())
     }
 
+    async fn pending_count(&self) -> StoreResult<i64> {
+        // The status as a literal, so the partial index of pending
+        // deliveries is what is counted.
+        let sql = format!("SELECT COUNT(*) FROM webhook_deliveries WHERE status = '{}'", DeliveryStatus::Pending.as_str());
+        Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
+    }
+
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats> {
         let (total, processed, pending, unmatched, last24h): (i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), \

@@ -1,0 +1,63 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (this node can do
+//! its work: the store answers, the bus links it to the other nodes, and
+//! fewer deliveries wait to be applied than `READY_MAX_BACKLOG`), for load
+//! balancers and orchestrators. A failed check says why; nothing in them is
+//! secret.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Health {
+    status: &'static str,
+}
+
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize)]
+pub struct Check {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl Check {
+    fn of(result: Result<(), String>) -> Self {
+        match result {
+            Ok(()) => Self { ok: true, reason: None },
+            Err(reason) => Self { ok: false, reason: Some(reason) },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Checks {
+    store: Check,
+    bus: Check,
+    backlog: Check,
+}
+
+#[derive(Serialize)]
+pub struct Readiness {
+    ready: bool,
+    checks: Checks,
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let limit = state.settings.ready_max_backlog;
+    let pending = state.store.pending_count().await.map_err(|err| format!("the store did not answer: {err}"));
+    let backlog = match &pending {
+        Ok(waiting) if *waiting > limit => Err(format!("{waiting} deliveries wait to be applied (more than {limit})")),
+        Ok(_) => Ok(()),
+        Err(_) => Err("unknown: the store did not answer".to_owned()),
+    };
+    let checks = Checks { store: Check::of(pending.map(drop)), bus: Check::of(state.bus.link()), backlog: Check::of(backlog) };
+    let ready = checks.store.ok && checks.bus.ok && checks.backlog.ok;
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(Readiness { ready, checks }))
+}
