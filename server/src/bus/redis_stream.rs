@@ -45,11 +45,10 @@ impl RedisBus {
         let local = broadcast::channel(CAPACITY).0;
         let (gap_tx, gaps) = watch::channel(0);
         let (down_tx, down) = watch::channel(None);
-        let mut reader = Reader { client, local: local.clone(), gaps: gap_tx, down: down_tx, last: None, server_run: None };
         // Start after what is there now: earlier changes are in the store.
-        let mut conn = reader.client.get_multiplexed_async_connection().await.context("connecting to Redis")?;
-        reader.last = Some(last_id(&mut conn).await?);
-        reader.server_run = Some(run_id(&mut conn).await?);
+        let mut conn = client.get_multiplexed_async_connection().await.context("connecting to Redis")?;
+        let (last, server_run) = (last_id(&mut conn).await?, run_id(&mut conn).await?);
+        let reader = Reader { client, local: local.clone(), gaps: gap_tx, down: down_tx, last, server_run };
         tokio::spawn(reader.run());
         Ok(Self { writer, local, gaps, down })
     }
@@ -89,9 +88,9 @@ struct Reader {
     gaps: watch::Sender<u64>,
     down: watch::Sender<Option<String>>,
     /// The last entry read.
-    last: Option<String>,
+    last: String,
     /// The Redis server's run id (a restarted one may have lost entries).
-    server_run: Option<String>,
+    server_run: String,
 }
 
 impl Reader {
@@ -111,13 +110,12 @@ impl Reader {
         if self.missed_some(&mut conn).await? {
             tracing::warn!("the Redis stream no longer holds what this node missed; pages resynchronise");
             self.gaps.send_modify(|n| *n += 1);
-            self.last = Some(last_id(&mut conn).await?);
+            self.last = last_id(&mut conn).await?;
         }
         let options = StreamReadOptions::default().count(BATCH).block(BLOCK.as_millis() as usize);
         self.down.send_replace(None);
         loop {
-            let last = self.last.clone().unwrap_or_else(|| "$".into());
-            let reply: StreamReadReply = conn.xread_options(&[STREAM], &[last.as_str()], &options).await?;
+            let reply: StreamReadReply = conn.xread_options(&[STREAM], &[self.last.as_str()], &options).await?;
             for entry in reply.keys.into_iter().flat_map(|k| k.ids) {
                 match entry.get::<String>("c").map(|body| serde_json::from_str::<Change>(&body)) {
                     Some(Ok(change)) => {
@@ -125,7 +123,7 @@ impl Reader {
                     }
                     _ => tracing::warn!(id = %entry.id, "skipping an unreadable entry of the Redis bus"),
                 }
-                self.last = Some(entry.id);
+                self.last = entry.id;
             }
         }
     }
@@ -135,12 +133,12 @@ impl Reader {
     /// stream holds is newer than the one after the last read.
     async fn missed_some(&mut self, conn: &mut redis::aio::MultiplexedConnection) -> anyhow::Result<bool> {
         let run = run_id(conn).await?;
-        if self.server_run.replace(run.clone()).is_some_and(|before| before != run) {
+        if run != self.server_run {
+            self.server_run = run;
             return Ok(true);
         }
-        let Some(last) = &self.last else { return Ok(false) };
         let oldest: redis::streams::StreamRangeReply = conn.xrange_count(STREAM, "-", "+", 1).await?;
-        Ok(oldest.ids.first().is_some_and(|oldest| id_after(last).is_some_and(|next| later(&oldest.id, &next))))
+        Ok(oldest.ids.first().is_some_and(|oldest| id_after(&self.last).is_some_and(|next| later(&oldest.id, &next))))
     }
 }
 

@@ -154,11 +154,6 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// Adds this socket to `channel`, from now on.
-    pub fn subscribe(&self, channel: Channel) -> StreamStart {
-        self.subscribe_from(channel, None)
-    }
-
     /// Adds this socket to `channel` and queues the frames it missed since
     /// `resume`, when the hub still has every one of them. Where the socket
     /// starts, and whether it resumed (or must reload its snapshot), is in
@@ -251,7 +246,7 @@ impl Hub {
         let mut index = self.inner.lock().expect("hub lock");
         let staff = |c: &&Channel| matches!(c, Channel::TenantUser(t, _) if *t == tenant);
         let mut readers: Vec<Channel> = index.channels.keys().filter(staff).cloned().collect();
-        readers.extend(index.history.logged().filter(staff).filter(|c| !index.channels.contains_key(c)).cloned().collect::<Vec<_>>());
+        readers.extend(index.history.logged().filter(staff).filter(|c| !index.channels.contains_key(c)).cloned());
         readers.push(Channel::Tenant(tenant));
         let mut sent = 0;
         for channel in readers {

@@ -21,7 +21,7 @@ fn session(id: &str) -> Channel {
 fn delivers_to_subscribers_and_forgets_closed_sockets() {
     let hub = Hub::default();
     let (reg, mut rx) = hub.register();
-    reg.subscribe(session("a"));
+    reg.subscribe_from(session("a"), None);
     assert_eq!(hub.send(&session("a"), &f("one")), 1);
     assert_eq!(frame_text(rx.try_recv()), r#"{"n":"one","offset":1}"#);
     assert_eq!(hub.send(&session("b"), &f("x")), 0);
@@ -35,9 +35,9 @@ fn one_socket_can_watch_several_channels_once_each() {
     let hub = Hub::default();
     let (reg, mut rx) = hub.register();
     let college = Channel::College(CollegeId::new("7"));
-    reg.subscribe(college.clone());
-    reg.subscribe(college.clone());
-    reg.subscribe(session("a"));
+    reg.subscribe_from(college.clone(), None);
+    reg.subscribe_from(college.clone(), None);
+    reg.subscribe_from(session("a"), None);
     assert_eq!(hub.send(&college, &f("c")), 1);
     assert_eq!(hub.send(&session("a"), &f("s")), 1);
     assert_eq!(frame_text(rx.try_recv()), r#"{"n":"c","offset":1}"#);
@@ -49,7 +49,7 @@ fn one_socket_can_watch_several_channels_once_each() {
 fn drops_a_socket_that_cannot_keep_up() {
     let hub = Hub::default();
     let (reg, mut rx) = hub.register();
-    reg.subscribe(session("a"));
+    reg.subscribe_from(session("a"), None);
     for _ in 0..mailbox::DEPTH {
         assert_eq!(hub.send(&session("a"), &f("f")), 1);
     }
@@ -67,7 +67,7 @@ fn links_connections_to_watched_sessions() {
     let a = SessionId::new("a");
     let c = ConnectionId::new("c");
     let (reg, _rx) = hub.register();
-    reg.subscribe(Channel::Session(a.clone()));
+    reg.subscribe_from(Channel::Session(a.clone()), None);
     hub.link(&a, &c);
     assert_eq!(hub.session_of(&c), Some(a.clone()));
     drop(reg);
@@ -80,10 +80,10 @@ fn revoking_a_credential_closes_only_the_sockets_it_opened() {
     let (member, mut member_rx) = hub.register();
     member.grant(Grant::Member(TenantId(1), 7));
     member.grant(Grant::Session("h1".into()));
-    member.subscribe(Channel::TenantUser(TenantId(1), 7));
+    member.subscribe_from(Channel::TenantUser(TenantId(1), 7), None);
     let (keyed, mut keyed_rx) = hub.register();
     keyed.grant(Grant::ApiKey(3));
-    keyed.subscribe(Channel::Tenant(TenantId(1)));
+    keyed.subscribe_from(Channel::Tenant(TenantId(1)), None);
 
     assert_eq!(hub.revoke(&Revocation::Member { tenant: TenantId(2), user: 7 }), 0, "another tenant's membership");
     assert_eq!(hub.revoke(&Revocation::Session { token_hash: "h1".into() }), 1);
@@ -114,7 +114,7 @@ fn sockets_close_when_their_credentials_run_out() {
 fn a_socket_that_resumes_gets_what_it_missed_before_what_comes_next() {
     let hub = Hub::default();
     let (reg, _rx) = hub.register();
-    let start = reg.subscribe(session("a"));
+    let start = reg.subscribe_from(session("a"), None);
     drop(reg);
     hub.send(&session("a"), &f("missed"));
     let (reg, mut rx) = hub.register();
@@ -130,7 +130,7 @@ fn a_staff_view_is_still_sent_the_tenants_frames_after_its_page_left() {
     let hub = Hub::default();
     let view = Channel::TenantUser(TenantId(1), 7);
     let (reg, _rx) = hub.register();
-    let start = reg.subscribe(view.clone());
+    let start = reg.subscribe_from(view.clone(), None);
     drop(reg);
     hub.send_tenant(TenantId(1), |reader| vec![f(&format!("for {reader:?}"))]);
     let (reg, mut rx) = hub.register();

@@ -70,7 +70,6 @@ fn serve(
         };
         let (registration, mut queue) = state.hub.register();
         let start = registration.subscribe_from(Channel::Session(session_id.clone()), resume.as_deref());
-        drop(resume);
         let hello = match hello(&state, &session_id, start).await {
             Ok(hello) => hello,
             Err((code, reason)) => return close(&mut socket, code, reason).await,
