@@ -92,14 +92,15 @@ impl Application {
     /// The outbound dispatcher, for callers that drive it themselves.
     pub fn dispatcher(&self) -> outbound::Dispatcher {
         let allow_internal = self.state.settings.outbound_allow_internal;
-        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), self.state.signer.clone(), allow_internal)
+        let owner = self.state.node.clone();
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), self.state.signer.clone(), allow_internal, owner)
     }
 
     /// The same, resolving host names with `lookup` (tests control DNS).
     pub fn dispatcher_resolving_with(&self, lookup: Arc<dyn outbound::guard::Lookup>) -> outbound::Dispatcher {
         let allow_internal = self.state.settings.outbound_allow_internal;
         let signer = Arc::new(outbound::signer::Signer::new(allow_internal, lookup));
-        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), signer, allow_internal)
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), signer, allow_internal, self.state.node.clone())
     }
 }
 
@@ -188,6 +189,7 @@ impl Application {
             state.relay.clone(),
             state.signer.clone(),
             state.settings.outbound_allow_internal,
+            state.node.clone(),
         );
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();

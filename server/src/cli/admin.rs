@@ -34,6 +34,14 @@ pub enum Admin {
         #[arg(long)]
         name: String,
     },
+    /// Copy this installation's SQLite database (DATABASE_URL, or the data
+    /// directory's file) into an empty PostgreSQL database; then start the
+    /// nodes with DATABASE_URL set to it. Stop the server first.
+    CopyToPostgres {
+        /// The PostgreSQL database, `postgres://user@host:port/name`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -43,6 +51,12 @@ pub enum RoleArg {
 }
 
 pub async fn run(command: Admin, settings: &Settings) -> anyhow::Result<()> {
+    if let Admin::CopyToPostgres { to } = &command {
+        for (table, rows) in store::copy::sqlite_to_postgres(&settings.database_url, to).await? {
+            println!("{table}: {rows} rows");
+        }
+        return Ok(());
+    }
     let store = store::connect(&settings.database_url).await?;
     let store = store.as_ref();
     let exists = |tenant: i64| async move {
@@ -68,6 +82,7 @@ pub async fn run(command: Admin, settings: &Settings) -> anyhow::Result<()> {
             let created = accounts::create_api_key(store, exists(tenant).await?, &name, None).await?;
             println!("{}", created.secret);
         }
+        Admin::CopyToPostgres { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

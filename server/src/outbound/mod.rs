@@ -41,11 +41,13 @@ pub struct Dispatcher {
     signer: Arc<Signer>,
     /// Whether internal addresses are allowed (local development, tests).
     allow_internal: bool,
+    /// This run of this node, which the deliveries it sends are leased to.
+    owner: Arc<str>,
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, relay: Relay, signer: Arc<Signer>, allow_internal: bool) -> Self {
-        Self { store, relay, signer, allow_internal }
+    pub fn new(store: Arc<dyn Store>, relay: Relay, signer: Arc<Signer>, allow_internal: bool, owner: Arc<str>) -> Self {
+        Self { store, relay, signer, allow_internal, owner }
     }
 
     /// Attempts due deliveries every `every`, until the task is dropped.
@@ -64,7 +66,7 @@ impl Dispatcher {
     /// signed when sent); returns how many. Tests call this with the time
     /// they choose instead of waiting.
     pub async fn run_once(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
-        let due = self.store.due_outbound(now, BATCH).await?;
+        let due = self.store.due_outbound(now, BATCH, &self.owner).await?;
         let count = due.len();
         // One queue per endpoint, in the order they were due.
         let mut queues: Vec<Vec<DueDelivery>> = Vec::new();

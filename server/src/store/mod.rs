@@ -5,10 +5,13 @@
 
 mod accounts;
 mod apply;
+pub mod copy;
 mod deliveries;
 mod error;
 mod invitations;
+mod jobs;
 mod outbound;
+mod postgres;
 mod retention;
 mod sessions;
 mod sqlite;
@@ -23,6 +26,7 @@ pub use deliveries::*;
 pub use error::{StoreError, StoreResult};
 pub use invitations::*;
 pub use outbound::*;
+pub use postgres::PostgresStore;
 pub use retention::*;
 pub use sessions::*;
 pub use sqlite::SqliteStore;
@@ -72,5 +76,8 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if database_url.starts_with("sqlite:") {
         return Ok(Arc::new(SqliteStore::connect(database_url).await?));
     }
-    anyhow::bail!("unsupported DATABASE_URL scheme (expected sqlite:…)")
+    if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+        return Ok(Arc::new(PostgresStore::connect(database_url).await?));
+    }
+    anyhow::bail!("unsupported DATABASE_URL scheme (expected sqlite:… or postgres:…)")
 }

@@ -86,7 +86,12 @@ pub trait OutboundStore: Send + Sync {
         only: Option<i64>,
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<i64>>;
-    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<DueDelivery>>;
+    /// Deliveries due at `now`, oldest first, for `owner` (this run of this
+    /// node) to send. A backend shared by several nodes leases them to
+    /// `owner`: none is due to another node until `record_attempt` sets its
+    /// next time or the lease runs out, and a later run of the same node
+    /// takes back its earlier run's at once.
+    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64, owner: &str) -> StoreResult<Vec<DueDelivery>>;
     /// Logs an attempt and applies what follows, in one transaction.
     async fn record_attempt(&self, delivery: i64, attempt: &Attempt, next: Next) -> StoreResult<()>;
     /// Records since when an endpoint has been failing (`None`: it works);

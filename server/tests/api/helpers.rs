@@ -85,6 +85,7 @@ pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp
         // Refusal counts reach the activity log while a test waits.
         ("HOUSEKEEPING_INTERVAL_SECS".into(), "0.1".into()),
     ]);
+    vars.extend(crate::backend::vars(dir.path()).await);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }

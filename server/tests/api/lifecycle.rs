@@ -5,7 +5,7 @@ use app::protocol::ConnectionStatus::*;
 use app::protocol::{ServerMessage, SessionId};
 use chrono::Utc;
 use tidings::events::{NewDelivery, Provider};
-use tidings::store::{DeliveryStore, Lease, SqliteStore};
+use tidings::store::Lease;
 
 #[tokio::test]
 async fn an_unscanned_session_is_abandoned_and_the_page_is_told() {
@@ -29,8 +29,7 @@ async fn a_delivery_stored_before_a_crash_is_applied_after_restart() {
     let dir = app.stop().await;
 
     // Stored but never processed: what a crash right after the 2xx leaves.
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("tidings.db").display());
-    let store = SqliteStore::connect(&url).await.unwrap();
+    let store = tidings::store::connect(&crate::backend::database_url(dir.path()).await).await.unwrap();
     let body = serde_json::json!({"id": "crash-1", "type": "Connection", "connectionId": "c-crash",
         "state": "response-sent", "theirLabel": "Survivor", "outOfBandId": created.out_of_band_id});
     let delivery = NewDelivery {

@@ -1,11 +1,15 @@
 //! Integration tests: the real server on port 0 with a temporary SQLite
-//! file, driven over real HTTP and WebSocket on loopback; in this process,
-//! or (to kill it) as the real binary in a process of its own.
+//! file (or, when the test command provides them, a private PostgreSQL and
+//! Redis: see [`backend`]), driven over real HTTP and WebSocket on
+//! loopback; in this process, or (to kill it) as the real binary in a
+//! process of its own.
 
 mod auth;
+mod backend;
 mod bell_storm;
 mod cluster;
 mod connect_flow;
+mod copy_to_postgres;
 mod drop_storm;
 mod faults;
 mod health;

@@ -76,6 +76,13 @@ async fn log(app: &TestApp, endpoint: i64) -> Vec<Value> {
     body["data"].as_array().unwrap().clone()
 }
 
+/// The dispatcher's clock for a pass: a second from now, in whole
+/// microseconds, as PostgreSQL keeps times (so differences of stored
+/// times are exact).
+fn soon() -> chrono::DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(Utc::now() + Duration::seconds(1), 6)
+}
+
 #[tokio::test]
 async fn events_go_signed_to_the_endpoints_that_want_them() {
     let app = spawn_app(&SETTINGS).await;
@@ -101,7 +108,7 @@ async fn failures_retry_on_the_schedule_until_they_give_up() {
     let (base, _received) = receiver().await;
     let (id, _) = endpoint(&app, &format!("{base}/fail"), json!([])).await;
     test_event(&app, id).await;
-    let mut now = Utc::now() + Duration::seconds(1);
+    let mut now = soon();
     let pauses = [5, 300, 1800, 7200, 18000, 36000, 36000];
     for pause in pauses {
         assert_eq!(app.dispatcher.run_once(now).await.unwrap(), 1);
@@ -120,7 +127,7 @@ async fn failures_retry_on_the_schedule_until_they_give_up() {
     // A person can send it again.
     let delivery = entry["id"].as_i64().unwrap();
     assert_eq!(app.as_admin(Method::POST, &format!("/api/webhooks/deliveries/{delivery}/resend")).send().await.unwrap().status(), 200);
-    assert_eq!(app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 1);
+    assert_eq!(app.dispatcher.run_once(soon()).await.unwrap(), 1);
     assert_eq!(log(&app, id).await[0]["attempts"], 9);
 }
 
@@ -130,7 +137,7 @@ async fn retry_after_is_honoured_and_a_timeout_is_a_failure() {
     let (base, _received) = receiver().await;
     let (busy, _) = endpoint(&app, &format!("{base}/busy"), json!([])).await;
     test_event(&app, busy).await;
-    let now = Utc::now() + Duration::seconds(1);
+    let now = soon();
     app.dispatcher.run_once(now).await.unwrap();
     let next: chrono::DateTime<Utc> = log(&app, busy).await[0]["nextAttemptAt"].as_str().unwrap().parse().unwrap();
     assert_eq!((next - now).num_seconds(), 7);
@@ -150,7 +157,7 @@ async fn gone_or_failing_for_days_disables_the_endpoint_and_tells_the_tenant() {
     let (base, _received) = receiver().await;
     let (gone, _) = endpoint(&app, &format!("{base}/gone"), json!([])).await;
     test_event(&app, gone).await;
-    app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    app.dispatcher.run_once(soon()).await.unwrap();
     let endpoints: Value = app.as_admin(Method::GET, "/api/webhooks/endpoints").send().await.unwrap().json().await.unwrap();
     assert_eq!(endpoints["data"][0]["enabled"], false);
     assert!(endpoints["data"][0]["disabledReason"].as_str().unwrap().contains("410"));
@@ -158,7 +165,7 @@ async fn gone_or_failing_for_days_disables_the_endpoint_and_tells_the_tenant() {
 
     let (failing, _) = endpoint(&app, &format!("{base}/fail"), json!([])).await;
     test_event(&app, failing).await;
-    let start = Utc::now() + Duration::seconds(1);
+    let start = soon();
     app.dispatcher.run_once(start).await.unwrap();
     test_event(&app, failing).await;
     app.dispatcher.run_once(start + Duration::days(5) + Duration::seconds(1)).await.unwrap();
@@ -180,7 +187,7 @@ async fn a_restart_in_the_middle_of_a_schedule_loses_nothing() {
     test_event(&app, id).await;
     let dir = app.stop().await;
     let app = spawn_in(dir, &SETTINGS).await;
-    assert_eq!(app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 1);
+    assert_eq!(app.dispatcher.run_once(soon()).await.unwrap(), 1);
     assert_eq!(received.recv().await.unwrap().path, "/ok");
     assert_eq!(log(&app, id).await[0]["status"], "succeeded");
 }
@@ -194,7 +201,7 @@ async fn one_tenant_s_events_never_reach_another_s_endpoints() {
     let created =
         app.as_admin(Method::POST, "/api/notifications?tenantId=2").json(&json!({"title": "Two's", "message": "m"})).send().await.unwrap();
     assert_eq!(created.status(), 200);
-    assert_eq!(app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(app.dispatcher.run_once(soon()).await.unwrap(), 0);
     assert!(received.try_recv().is_err());
 
     // Nor can another tenant's staff see or touch tenant 1's endpoints.
@@ -223,7 +230,7 @@ async fn a_wallet_connecting_reaches_the_connect_tenant_s_endpoint() {
     let created = app.create_session().await;
     app.scan(&created.session_id, tidings::cli::simulate::Shape::Flat, "Ada's Wallet", 3).await;
     app.settled_stats().await;
-    app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    app.dispatcher.run_once(soon()).await.unwrap();
     let mut statuses = vec![];
     while let Ok(got) = received.try_recv() {
         let body: Value = serde_json::from_str(&got.body).unwrap();
@@ -242,7 +249,7 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_connect_time() {
     // A public-looking name passes when saved; its address is what counts.
     let (id, _) = endpoint(&app, &format!("http://rebind.test:{port}/hook"), json!([])).await;
     test_event(&app, id).await;
-    assert_eq!(app.dispatcher_with_test_dns.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 1);
+    assert_eq!(app.dispatcher_with_test_dns.run_once(soon()).await.unwrap(), 1);
     let entry = &log(&app, id).await[0];
     let error = entry["lastAttempt"]["error"].as_str().unwrap();
     assert!(error.contains("127.0.0.1 is an internal address"), "{error}");
@@ -258,7 +265,7 @@ async fn the_client_connects_to_the_address_its_resolver_checked() {
     test_event(&app, id).await;
     // With internal addresses allowed (development), the name reaches the
     // address the resolver answered: the one it checked, not another lookup.
-    app.dispatcher_with_test_dns.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    app.dispatcher_with_test_dns.run_once(soon()).await.unwrap();
     assert_eq!(received.recv().await.unwrap().path, "/pinned");
     assert_eq!(log(&app, id).await[0]["status"], "succeeded");
 }
@@ -270,7 +277,7 @@ async fn an_endless_answer_is_read_only_so_far() {
     app.as_admin(Method::PATCH, "/api/webhooks/settings").json(&json!({"webhookTimeoutMs": 5000})).send().await.unwrap();
     let (id, _) = endpoint(&app, &format!("{base}/endless"), json!([])).await;
     test_event(&app, id).await;
-    app.dispatcher.run_once(Utc::now() + Duration::seconds(1)).await.unwrap();
+    app.dispatcher.run_once(soon()).await.unwrap();
     let entry = &log(&app, id).await[0];
     assert_eq!(entry["status"], "succeeded", "{entry}");
     assert_eq!(entry["lastAttempt"]["response"].as_str().unwrap().len(), 500);

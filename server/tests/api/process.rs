@@ -44,6 +44,7 @@ impl ServerProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
+        command.envs(crate::backend::vars(dir).await);
         for (k, v) in extra {
             command.env(k, v);
         }

@@ -142,7 +142,7 @@ async fn retention_purges_what_is_past_its_period() {
     tokio::time::timeout(PATIENCE, async {
         loop {
             let log = json_of(app.as_admin(Method::GET, "/api/tenants/1/activity")).await;
-            let bodies = rusqlite_body_lengths(&app);
+            let bodies = crate::backend::body_lengths(app.dir.path()).await;
             if log["data"].as_array().unwrap().is_empty() && bodies.iter().all(|len| *len == 0) {
                 return;
             }
@@ -152,11 +152,4 @@ async fn retention_purges_what_is_past_its_period() {
     .await
     .expect("the activity log and the applied bodies are purged");
     assert_eq!(app.stats().await["total"], 1, "the delivery row (its dedupe key) stays");
-}
-
-/// The stored body length of every delivery, read from the database file.
-fn rusqlite_body_lengths(app: &TestApp) -> Vec<i64> {
-    let conn = rusqlite::Connection::open(app.dir.path().join("tidings.db")).unwrap();
-    let mut stmt = conn.prepare("SELECT length(body) FROM webhook_deliveries").unwrap();
-    stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
 }

@@ -85,7 +85,7 @@ impl SqliteStore {
             .connect_with(options.clone().synchronous(SqliteSynchronous::Normal))
             .await?;
         let gate = Arc::new(Mutex::new(()));
-        let writer = writer::Writer::start(options.get_filename(), gate.clone())?;
+        let writer = writer::start(options.get_filename(), gate.clone())?;
         Ok(Self { pool, writes, derived, writer, gate })
     }
 

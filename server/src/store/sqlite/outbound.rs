@@ -196,7 +196,7 @@ impl OutboundStore for SqliteStore {
         Ok(ids)
     }
 
-    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<DueDelivery>> {
+    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64, _owner: &str) -> StoreResult<Vec<DueDelivery>> {
         let rows: Vec<DueRow> = sqlx::query_as(
             "SELECT d.id, d.attempts, e.tenant_id, e.id AS endpoint_id, e.url, e.secret, e.enabled, e.failing_since, \
              m.id AS message_id, m.event_type, m.payload, m.created_at AS message_at \

@@ -20,137 +20,50 @@
 
 use super::apply;
 use crate::events::NewDelivery;
-use crate::store::{Done, Lease, OutboxEntry, Recorded, StoreError, StoreResult, Unit, Work};
+use crate::store::jobs::{gather, Answer, Job, Watch};
+use crate::store::{Lease, Recorded, StoreError};
 use app::protocol::DeliveryStatus;
 use apply::rows::timestamp;
 use chrono::Utc;
 use rusqlite::{params, Connection};
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, Mutex};
 
-/// Requests waiting for the writer before new ones wait to be queued.
-const QUEUE: usize = 8192;
+pub(super) use crate::store::jobs::Writer;
+
 /// Jobs folded into one transaction at most.
 const MAX_BATCH: usize = 512;
 
-type Ran = anyhow::Result<(Box<dyn Any + Send>, Vec<OutboxEntry>)>;
-
-enum Job {
-    Record { deliveries: Vec<NewDelivery>, lease: Lease, reply: oneshot::Sender<StoreResult<Vec<Recorded>>> },
-    Apply { owner: Arc<str>, units: Vec<Unit>, reply: oneshot::Sender<Vec<Done>> },
-    Run { work: Work<Box<dyn Any + Send>>, reply: oneshot::Sender<Ran> },
-}
-
-/// A job's answer, sent once its transaction has committed.
-enum Answer {
-    Record(oneshot::Sender<StoreResult<Vec<Recorded>>>, StoreResult<Vec<Recorded>>),
-    Apply(oneshot::Sender<Vec<Done>>, Vec<Done>),
-    Run(oneshot::Sender<Ran>, Ran),
-}
-
-impl Answer {
-    /// Sends the answer; if the commit failed, the failure instead.
-    fn send(self, committed: Result<(), &rusqlite::Error>) {
-        match (self, committed) {
-            (Answer::Record(reply, result), Ok(())) => drop(reply.send(result)),
-            (Answer::Apply(reply, done), Ok(())) => drop(reply.send(done)),
-            (Answer::Run(reply, result), Ok(())) => drop(reply.send(result)),
-            (Answer::Record(reply, _), Err(err)) => drop(reply.send(Err(failure(err)))),
-            (Answer::Apply(reply, done), Err(err)) => drop(reply.send(done.iter().map(|_| Done::Failed(err.to_string())).collect())),
-            (Answer::Run(reply, _), Err(err)) => drop(reply.send(Err(anyhow::anyhow!("commit failed: {err}")))),
-        }
-    }
-}
-
-/// A failure to hand to every job of a batch (rusqlite's errors are not
-/// `Clone`).
-fn failure(err: &impl std::fmt::Display) -> StoreError {
-    StoreError::Database(err.to_string().into())
-}
-
-pub(super) struct Writer {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl Writer {
-    /// Opens the writer's connection to the database at `path` and starts
-    /// its thread, which ends when the last handle is dropped. It writes in
-    /// turn with the other writers queued at `gate`.
-    pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>) -> anyhow::Result<Self> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        // The schema's `status IN (…)` checks build a temporary index on
-        // every execution; this connection writes statuses only from the
-        // protocol's enums, whose names are exactly the checked ones.
-        conn.pragma_update(None, "ignore_check_constraints", true)?;
-        // Every statement the writer runs stays prepared.
-        conn.set_prepared_statement_cache_capacity(256);
-        let (jobs, rx) = mpsc::channel(QUEUE);
-        std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx))?;
-        Ok(Self { jobs })
-    }
-
-    /// Stores `deliveries` (all or none), the new ones leased to `lease`,
-    /// and returns once they are durable.
-    pub(super) async fn record(&self, deliveries: Vec<NewDelivery>, lease: Lease) -> StoreResult<Vec<Recorded>> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Record { deliveries, lease, reply }).await?;
-        answer.await.map_err(|_| StoreError::Closed)?
-    }
-
-    /// Applies units of work as `owner`.
-    pub(super) async fn apply(&self, owner: Arc<str>, units: Vec<Unit>) -> StoreResult<Vec<Done>> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Apply { owner, units, reply }).await?;
-        answer.await.map_err(|_| StoreError::Closed)
-    }
-
-    /// Runs one unit of work that applies no delivery.
-    pub(super) async fn run(&self, work: Work<Box<dyn Any + Send>>) -> Ran {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Run { work, reply }).await?;
-        answer.await.map_err(|_| StoreError::Closed)?
-    }
-
-    async fn send(&self, job: Job) -> StoreResult<()> {
-        self.jobs.send(job).await.map_err(|_| StoreError::Closed)
-    }
-}
-
-/// Says so if the writer's thread ends by panicking: every later write
-/// then fails, and the log should name why.
-struct Watch;
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            tracing::error!("the delivery writer stopped; webhooks can no longer be stored");
-        }
-    }
+/// Opens the writer's connection to the database at `path` and starts its
+/// thread, which ends when the last handle is dropped. It writes in turn
+/// with the other writers queued at `gate`.
+pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>) -> anyhow::Result<Writer> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // The schema's `status IN (…)` checks build a temporary index on
+    // every execution; this connection writes statuses only from the
+    // protocol's enums, whose names are exactly the checked ones.
+    conn.pragma_update(None, "ignore_check_constraints", true)?;
+    // Every statement the writer runs stays prepared.
+    conn.set_prepared_statement_cache_capacity(256);
+    let (writer, rx) = Writer::new();
+    std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx))?;
+    Ok(writer)
 }
 
 fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) {
     let _watch = Watch;
     let mut durable = true;
-    let gather = |rx: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>| {
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-    };
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
-        gather(&mut rx, &mut batch);
+        gather(&mut rx, &mut batch, MAX_BATCH);
         let turn = gate.blocking_lock();
         // What arrived while this waited for its turn joins the batch.
-        gather(&mut rx, &mut batch);
+        gather(&mut rx, &mut batch, MAX_BATCH);
         write(&mut conn, batch, &mut durable);
         drop(turn);
     }
@@ -172,7 +85,7 @@ fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
     if let Err(err) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])) {
         tracing::error!(error = %err, jobs = batch.len(), "the delivery writer could not begin a transaction");
         for job in batch {
-            fail(job, &err);
+            job.fail(&err);
         }
         return;
     }
@@ -193,16 +106,7 @@ fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
         let _ = conn.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
     }
     for answer in answers {
-        answer.send(committed.as_ref().map(|_| ()));
-    }
-}
-
-/// Answers a job that could not run at all.
-fn fail(job: Job, err: &rusqlite::Error) {
-    match job {
-        Job::Record { reply, .. } => drop(reply.send(Err(failure(err)))),
-        Job::Apply { units, reply, .. } => drop(reply.send(units.iter().map(|_| Done::Failed(err.to_string())).collect())),
-        Job::Run { reply, .. } => drop(reply.send(Err(anyhow::anyhow!("{err}")))),
+        answer.send(committed.as_ref().map(|_| ()).map_err(|e| e as &dyn std::fmt::Display));
     }
 }
 

@@ -1,0 +1,80 @@
+//! The dashboard of [`TenantDataStore`] on PostgreSQL. Orders and payments
+//! are written by units of work ([`super::apply`]).
+
+use super::PostgresStore;
+use crate::store::*;
+use app::protocol::{DashboardSummary, OrderStatus, OrderView, PaymentStatus, TenantId};
+use chrono::{DateTime, Duration, Timelike, Utc};
+
+pub(super) const ORDER_COLUMNS: &str = "id, order_number, customer_name, customer_email, amount_cents, status, payment_status, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrderRow {
+    id: i64,
+    order_number: String,
+    customer_name: Option<String>,
+    customer_email: Option<String>,
+    amount_cents: i64,
+    status: OrderStatus,
+    payment_status: Option<PaymentStatus>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<OrderRow> for OrderView {
+    fn from(r: OrderRow) -> Self {
+        Self {
+            id: r.id,
+            order_number: r.order_number,
+            customer_name: r.customer_name,
+            customer_email: r.customer_email,
+            amount: r.amount_cents as f64 / 100.0,
+            status: r.status,
+            payment_status: r.payment_status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl PostgresStore {
+    pub(super) async fn dashboard_summary(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<DashboardSummary> {
+        let midnight = now.with_hour(0).and_then(|t| t.with_minute(0)).and_then(|t| t.with_second(0)).unwrap_or(now)
+            - Duration::nanoseconds(now.timestamp_subsec_nanos() as i64);
+        // SUM of a bigint is numeric on PostgreSQL: cast back to decode as i64.
+        let (today_orders, cents): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(amount_cents) FILTER (WHERE status = $1), 0)::bigint \
+             FROM orders WHERE tenant_id = $2 AND created_at >= $3",
+        )
+        .bind(OrderStatus::Paid)
+        .bind(tenant)
+        .bind(midnight)
+        .fetch_one(&self.pool)
+        .await?;
+        let payments: Vec<(PaymentStatus, i64)> = sqlx::query_as(
+            "SELECT payment_status, COUNT(*) FROM orders WHERE tenant_id = $1 AND payment_status IS NOT NULL \
+             GROUP BY payment_status ORDER BY payment_status",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 ORDER BY id DESC LIMIT 10");
+        let recent: Vec<OrderRow> = sqlx::query_as(&sql).bind(tenant).fetch_all(&self.pool).await?;
+        let recent_orders: Vec<OrderView> = recent.into_iter().map(Into::into).collect();
+        let times: Vec<(DateTime<Utc>,)> = sqlx::query_as("SELECT created_at FROM orders WHERE tenant_id = $1 AND created_at >= $2")
+            .bind(tenant)
+            .bind(midnight)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut orders_by_hour = vec![0; 24];
+        for (t,) in times {
+            orders_by_hour[t.hour() as usize] += 1;
+        }
+        Ok(DashboardSummary {
+            today_orders,
+            today_revenue: cents as f64 / 100.0,
+            payments,
+            activity: recent_orders.iter().map(activity_line).collect(),
+            recent_orders,
+            orders_by_hour,
+        })
+    }
+}
