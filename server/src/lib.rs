@@ -124,6 +124,9 @@ impl Application {
         let signer = Arc::new(outbound::signer::Signer::new(settings.outbound_allow_internal, Arc::new(outbound::guard::SystemLookup)));
         let limits = limits::Limits::new(settings.max_sockets, settings.max_sockets_per_ip, settings.sessions_per_minute);
         let hub = Hub::new(settings.resume_history);
+        if let Some(place) = bus.joined_at() {
+            hub.adopt(place);
+        }
         let state = AppState::new(Shared {
             settings: Arc::new(settings),
             store,

@@ -92,7 +92,7 @@ pub async fn remove_member(
     if !state.store.remove_membership(user, tenant).await? {
         return Err(ApiError::NotFound("member not found"));
     }
-    state.bus.publish(&Change::Revoked { revocation: Revocation::Member { tenant, user } }).await?;
+    state.bus.publish(&Change::Revoked { revocation: Revocation::Member { tenant, user } }, None).await?;
     let activity =
         Activity { tenant: Some(tenant), actor: Some(&staff.email), kind: ActivityKind::StaffRemoved, detail: format!("removed {email}") };
     state.store.log_activity(&activity, Utc::now()).await?;
@@ -135,7 +135,7 @@ pub async fn revoke_api_key(
     if !state.store.revoke_api_key(tenant, key, Utc::now()).await? {
         return Err(ApiError::NotFound("API key not found"));
     }
-    state.bus.publish(&Change::Revoked { revocation: Revocation::ApiKey { key } }).await?;
+    state.bus.publish(&Change::Revoked { revocation: Revocation::ApiKey { key } }, None).await?;
     let activity = Activity {
         tenant: Some(tenant),
         actor: Some(&staff.email),

@@ -120,7 +120,7 @@ fn session_headers(token: &str) -> HeaderMap {
 pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar) -> Result<(CookieJar, Json<Envelope<bool>>), ApiError> {
     state.store.delete_auth_session(&staff.token_hash).await?;
     let revocation = Revocation::Session { token_hash: staff.token_hash.clone() };
-    state.bus.publish(&Change::Revoked { revocation }).await?;
+    state.bus.publish(&Change::Revoked { revocation }, None).await?;
     for t in &staff.tenants {
         let activity =
             Activity { tenant: Some(t.tenant_id), actor: Some(&staff.email), kind: ActivityKind::SignOut, detail: "signed out".into() };

@@ -1,6 +1,6 @@
 //! The in-process bus: a tokio broadcast channel. Enough for one node.
 
-use super::{Bus, Change};
+use super::{Bus, Change, Delivered};
 use async_trait::async_trait;
 use tokio::sync::{broadcast, watch};
 
@@ -8,7 +8,7 @@ use tokio::sync::{broadcast, watch};
 const CAPACITY: usize = 4096;
 
 pub struct MemoryBus {
-    sender: broadcast::Sender<Change>,
+    sender: broadcast::Sender<Delivered>,
     /// Never changes: nothing is between the nodes' hubs.
     gaps: watch::Sender<u64>,
 }
@@ -21,13 +21,13 @@ impl Default for MemoryBus {
 
 #[async_trait]
 impl Bus for MemoryBus {
-    async fn publish(&self, event: &Change) -> anyhow::Result<()> {
+    async fn publish(&self, event: &Change, _outbox: Option<i64>) -> anyhow::Result<()> {
         // No receiver means no hub is running (tests, shutdown): nothing to do.
-        let _ = self.sender.send(event.clone());
+        let _ = self.sender.send(Delivered { change: event.clone(), place: None });
         Ok(())
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Change> {
+    fn subscribe(&self) -> broadcast::Receiver<Delivered> {
         self.sender.subscribe()
     }
 

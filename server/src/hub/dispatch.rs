@@ -2,17 +2,21 @@
 //! the frame for every socket whose channel shows it.
 
 use super::{Channel, Frame, Hub};
+use crate::bus::Delivered;
 use crate::events::{Audience, Change, NotificationChange};
 use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
-pub async fn run(hub: Hub, mut events: broadcast::Receiver<Change>, mut gaps: watch::Receiver<u64>) {
+pub async fn run(hub: Hub, mut events: broadcast::Receiver<Delivered>, mut gaps: watch::Receiver<u64>) {
     loop {
         tokio::select! {
             received = events.recv() => match received {
-                Ok(event) => dispatch(&hub, event),
+                Ok(Delivered { change, place }) => {
+                    hub.enter(place);
+                    dispatch(&hub, change);
+                }
                 Err(RecvError::Lagged(missed)) => {
                     // Some events are gone: every page must resynchronise.
                     tracing::warn!(missed, "hub fell behind the bus; reconnecting every socket");

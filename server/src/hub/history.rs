@@ -11,12 +11,24 @@
 //! A resume is honoured only when the history holds every frame of that
 //! channel after the page's offset; otherwise the page reloads its snapshot,
 //! as on a first visit.
+//!
+//! Behind a bus shared by several nodes, changes come with a place in an
+//! order every node shares ([`Place`]): a frame's offset is then its
+//! change's number times [`PER_CHANGE`] plus its index among that change's
+//! frames for its channel, and the epoch is the bus's. Every node gives a
+//! channel's frames the same offsets, so a page resumes on whichever node
+//! it reconnects to, from that node's history.
 
 use super::{Channel, Frame};
+use crate::bus::Place;
 use app::protocol::{Epoch, Resume, StreamStart};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
 use std::time::{Duration, Instant};
+
+/// Offsets per shared change: room for its frames on one channel, small
+/// enough that offsets stay exact as numbers in a browser (below 2^53).
+const PER_CHANGE: u64 = 1024;
 
 /// How much history is kept.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +55,11 @@ pub struct History {
     /// Every kept frame in offset order, for eviction by count and age.
     order: VecDeque<(Instant, u64, Channel)>,
     logs: HashMap<Channel, Log>,
+    /// The shared number of the change being sent, if it has one.
+    current: Option<u64>,
+    /// Whether offsets follow an order every node shares (then the epoch
+    /// is the bus's, and outlives a reset of this history).
+    shared: bool,
 }
 
 struct Log {
@@ -57,15 +74,53 @@ struct Log {
 impl History {
     pub fn new(limits: Limits) -> Self {
         let epoch = Epoch(rand::random());
-        Self { epoch, limits, head: 0, floor: 0, order: VecDeque::new(), logs: HashMap::new() }
+        Self { epoch, limits, head: 0, floor: 0, order: VecDeque::new(), logs: HashMap::new(), current: None, shared: false }
+    }
+
+    /// Starts afresh in the shared order, after the change at `place`:
+    /// the history knows nothing from before it.
+    pub fn adopt(&mut self, place: Place) {
+        *self = Self { epoch: place.epoch, shared: true, ..Self::new(self.limits) };
+        self.head = ((place.seq + 1) * PER_CHANGE).saturating_sub(1);
+        self.floor = self.head;
+    }
+
+    /// A fresh history like this one: in the same shared epoch (whose
+    /// offsets stay valid), else in a new epoch of its own.
+    pub fn renewed(&self) -> Self {
+        let mut renewed = Self::new(self.limits);
+        if self.shared {
+            renewed.adopt(Place { epoch: self.epoch, seq: self.head / PER_CHANGE });
+        }
+        renewed
+    }
+
+    /// Notes the place of the change whose frames follow. A place of
+    /// another epoch (the shared order began again) starts the history
+    /// afresh just before it.
+    pub fn enter(&mut self, place: Option<Place>) {
+        if let Some(place) = place {
+            if !self.shared || place.epoch != self.epoch {
+                self.adopt(Place { epoch: place.epoch, seq: place.seq.saturating_sub(1) });
+            }
+        }
+        self.current = place.map(|p| p.seq);
     }
 
     /// Gives `frame` (a JSON object) the next offset and keeps it.
     /// `watched` says whether a socket watches a channel: an emptied log of
     /// one stays.
     pub fn record(&mut self, channel: &Channel, frame: &Frame, watched: impl Fn(&Channel) -> bool) -> Frame {
-        self.head += 1;
-        let offset = self.head;
+        let offset = match self.current {
+            // The change's first frame on this channel, or the next one.
+            Some(seq) => {
+                let first = seq * PER_CHANGE;
+                let last = self.logs.get(channel).and_then(|log| log.frames.back()).map(|(o, _)| *o);
+                last.filter(|last| *last >= first).map_or(first, |last| last + 1)
+            }
+            None => self.head + 1,
+        };
+        self.head = self.head.max(offset);
         let framed = with_offset(frame, offset);
         let floor = self.floor;
         let log = self.logs.entry(channel.clone()).or_insert_with(|| Log::new(offset - 1, floor));
@@ -131,7 +186,7 @@ impl History {
                 break;
             }
             let (_, offset, channel) = self.order.pop_front().expect("a front");
-            self.floor = offset;
+            self.floor = self.floor.max(offset);
             if let Some(log) = self.logs.get_mut(&channel) {
                 if log.frames.front().is_some_and(|(o, _)| *o == offset) {
                     log.frames.pop_front();

@@ -1,4 +1,5 @@
 use super::*;
+use crate::bus::Place;
 use app::protocol::{CollegeId, Epoch, SessionId, TenantId};
 
 fn college(n: i64) -> Channel {
@@ -116,4 +117,43 @@ fn a_staff_view_resumes_only_while_its_log_was_kept() {
     let (start, missed) = h.start(&staff, Some(&watching), nobody);
     assert!(start.resumed);
     assert_eq!(texts(missed), [r#"{"n":"mine","offset":2}"#]);
+}
+
+/// Two nodes' hubs, fed the same shared order: one also sends frames on a
+/// channel the other has no page for.
+#[test]
+fn nodes_in_a_shared_order_number_a_channel_alike_so_a_page_resumes_on_either() {
+    let epoch = Epoch(0xab);
+    let (mut a, mut b) = (history(100, 100), history(100, 100));
+    a.adopt(Place { epoch, seq: 6 });
+    b.adopt(Place { epoch, seq: 6 });
+    let left_at = position(&mut a, &college(1));
+    for (seq, text) in [(7, "sent"), (8, "delivered"), (9, "read")] {
+        for h in [&mut a, &mut b] {
+            h.enter(Some(Place { epoch, seq }));
+        }
+        record(&mut a, &college(2), "only on a");
+        record(&mut a, &college(1), text);
+        record(&mut b, &college(1), text);
+    }
+    let (on_a, _) = a.start(&college(1), Some(&left_at), nobody);
+    let (on_b, missed) = b.start(&college(1), Some(&left_at), nobody);
+    assert!(on_a.resumed && on_b.resumed);
+    assert_eq!(texts(missed), [r#"{"n":"sent","offset":7168}"#, r#"{"n":"delivered","offset":8192}"#, r#"{"n":"read","offset":9216}"#]);
+}
+
+#[test]
+fn a_history_that_joined_the_shared_order_late_cannot_serve_what_came_before() {
+    let epoch = Epoch(0xab);
+    let mut early = history(100, 100);
+    early.adopt(Place { epoch, seq: 1 });
+    let left_at = position(&mut early, &college(1));
+    let mut late = history(100, 100);
+    late.adopt(Place { epoch, seq: 5 });
+    late.enter(Some(Place { epoch, seq: 6 }));
+    record(&mut late, &college(1), "after");
+    assert!(!late.start(&college(1), Some(&left_at), nobody).0.resumed, "changes 2 to 5 are unknown here");
+    // A reset keeps the shared epoch and goes on from where it was.
+    let renewed = late.renewed();
+    assert_eq!((renewed.epoch, renewed.head), (epoch, 7 * PER_CHANGE - 1));
 }

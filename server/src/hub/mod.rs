@@ -229,6 +229,18 @@ impl Hub {
         self.inner.lock().expect("hub lock").links.get(connection).cloned()
     }
 
+    /// Numbers frames in the order every node shares, from `place` (where
+    /// this node joined it) on.
+    pub fn adopt(&self, place: crate::bus::Place) {
+        self.inner.lock().expect("hub lock").history.adopt(place);
+    }
+
+    /// Says where the change whose frames follow stands in the order every
+    /// node shares (`None`: this node numbers its frames itself).
+    pub fn enter(&self, place: Option<crate::bus::Place>) {
+        self.inner.lock().expect("hub lock").history.enter(place);
+    }
+
     /// Gives `frame` its offset, keeps it for sockets that resume, and
     /// queues it for every socket of `channel`; returns how many got it. A
     /// socket whose queue is full is removed: closing its queue tells its
@@ -330,8 +342,10 @@ impl Hub {
         // Socket ids go on from where they were: a closed socket's
         // registration still removes its own id when it ends.
         let (limits, next_id) = (index.history.limits(), index.next_id);
+        let history = index.history.renewed();
         *index = Index::new(limits);
         index.next_id = next_id;
+        index.history = history;
     }
 
     /// Closes every socket because the server is stopping.

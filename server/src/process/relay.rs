@@ -1,21 +1,27 @@
 //! The outbox relay: publishes committed changes to the bus, in the order
-//! they were handed over, and marks them published. At start-up it first
-//! publishes what an earlier run committed but never published (it died in
-//! between): a change is published at least once, and pages take a repeat
-//! as the state they already show.
+//! they were handed over, and marks them published. A change whose node
+//! died between its commit and its publishing is published by whichever
+//! node's relay takes it first, once it has waited [`ORPHAN_AFTER`]: a
+//! change is published at least once, and pages take a repeat as the state
+//! they already show.
 
 use crate::bus::Bus;
 use crate::store::{OutboxEntry, Store};
-use std::collections::HashSet;
+use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Entries read per page at start-up.
+/// Entries taken per page when publishing another run's changes.
 const PAGE: i64 = 1000;
 /// Waits between attempts to publish to a bus that refused.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
+/// How long a committed change waits for its own node to publish it
+/// (normally a few milliseconds) before any node's relay may.
+const ORPHAN_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+/// How often each relay looks for such changes.
+const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
 /// The units' side: hands committed outbox entries to the relay.
 #[derive(Clone)]
@@ -31,7 +37,7 @@ pub fn channel() -> (Relay, Relayed) {
 
 impl Relay {
     /// Publishes `entries`, committed just now. A lost hand-off loses
-    /// nothing: the entries are published at the next start.
+    /// nothing: a relay publishes the entries once they have waited.
     pub fn publish(&self, entries: Vec<OutboxEntry>) {
         if !entries.is_empty() {
             let _ = self.0.send(entries);
@@ -40,58 +46,60 @@ impl Relay {
 }
 
 pub async fn run(store: Arc<dyn Store>, bus: Arc<dyn Bus>, Relayed(mut rx): Relayed) {
-    let earlier = catch_up(store.as_ref(), bus.as_ref()).await;
-    while let Some(first) = rx.recv().await {
-        let mut entries = first;
-        while let Ok(more) = rx.try_recv() {
-            entries.extend(more);
+    let mut sweep = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            handed = rx.recv() => {
+                let Some(mut entries) = handed else { return };
+                while let Ok(more) = rx.try_recv() {
+                    entries.extend(more);
+                }
+                publish(store.as_ref(), bus.as_ref(), entries).await;
+            }
+            _ = sweep.tick() => publish_orphans(store.as_ref(), bus.as_ref()).await,
         }
-        // Those the catch-up already published were committed while it ran.
-        entries.retain(|e| !earlier.contains(&e.id));
-        publish(store.as_ref(), bus.as_ref(), entries).await;
     }
 }
 
-/// Publishes every entry left unpublished; returns their ids.
-async fn catch_up(store: &dyn Store, bus: &dyn Bus) -> HashSet<i64> {
-    let mut done = HashSet::new();
+/// Takes and publishes the changes left unpublished by their node.
+async fn publish_orphans(store: &dyn Store, bus: &dyn Bus) {
     loop {
-        let page = match store.unpublished(PAGE).await {
+        let page = match store.take_unpublished(Utc::now() - ORPHAN_AFTER, PAGE).await {
             Ok(page) => page,
-            Err(err) => {
-                tracing::error!(error = %err, "could not read the outbox; its entries are published at the next start");
-                return done;
-            }
+            Err(err) => return tracing::error!(error = %err, "could not read the outbox; trying again later"),
         };
         if page.is_empty() {
-            return done;
+            return;
         }
-        tracing::info!(entries = page.len(), "publishing changes an earlier run committed");
-        done.extend(page.iter().map(|e| e.id));
-        if !publish(store, bus, page).await {
-            return done;
+        tracing::info!(entries = page.len(), "publishing changes a node committed but never published");
+        let more = page.len() as i64 == PAGE;
+        for entry in page {
+            publish_one(bus, &entry).await;
+        }
+        if !more {
+            return;
         }
     }
 }
 
-/// Publishes `entries`, in order, each until the bus takes it (a bus
-/// across nodes may be away for a while: what waits is in the store), and
-/// marks them; `false` if marking failed.
-async fn publish(store: &dyn Store, bus: &dyn Bus, entries: Vec<OutboxEntry>) -> bool {
-    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
-    for entry in entries {
-        let mut wait = RETRY_FIRST;
-        while let Err(err) = bus.publish(&entry.change).await {
-            tracing::warn!(error = %err, retry_in = ?wait, "could not publish a change; trying again");
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(RETRY_MAX);
-        }
+/// Publishes `entry`, trying until the bus takes it (a bus across nodes
+/// may be away for a while: what waits is in the store).
+async fn publish_one(bus: &dyn Bus, entry: &OutboxEntry) {
+    let mut wait = RETRY_FIRST;
+    while let Err(err) = bus.publish(&entry.change, Some(entry.id)).await {
+        tracing::warn!(error = %err, retry_in = ?wait, "could not publish a change; trying again");
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(RETRY_MAX);
     }
-    match store.mark_published(&ids).await {
-        Ok(()) => true,
-        Err(err) => {
-            tracing::error!(error = %err, "could not mark changes published");
-            false
-        }
+}
+
+/// Publishes `entries`, in order, and marks them.
+async fn publish(store: &dyn Store, bus: &dyn Bus, entries: Vec<OutboxEntry>) {
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    for entry in &entries {
+        publish_one(bus, entry).await;
+    }
+    if let Err(err) = store.mark_published(&ids).await {
+        tracing::error!(error = %err, "could not mark changes published");
     }
 }

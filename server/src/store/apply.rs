@@ -184,9 +184,21 @@ pub trait ApplyStore: Send + Sync {
     /// Runs one unit that applies no delivery (an API call's change and
     /// what it causes); see [`run`].
     async fn run_boxed(&self, work: Work<Box<dyn Any + Send>>) -> anyhow::Result<(Box<dyn Any + Send>, Vec<OutboxEntry>)>;
-    /// Outbox entries not yet published, oldest first.
-    async fn unpublished(&self, limit: i64) -> StoreResult<Vec<OutboxEntry>>;
+    /// Takes up to `limit` outbox entries committed before `before` and
+    /// still unpublished (their node died before publishing them), oldest
+    /// first, marking them published: each is taken by one caller.
+    async fn take_unpublished(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxEntry>>;
     async fn mark_published(&self, ids: &[i64]) -> StoreResult<()>;
+}
+
+/// Outbox rows as entries, oldest first.
+pub(super) fn outbox_entries(rows: Vec<(i64, String)>) -> StoreResult<Vec<OutboxEntry>> {
+    let mut entries = rows
+        .into_iter()
+        .map(|(id, text)| Ok(OutboxEntry { id, change: serde_json::from_str(&text).map_err(super::StoreError::database)? }))
+        .collect::<StoreResult<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.id);
+    Ok(entries)
 }
 
 /// Runs `work` in one transaction of the store's: an API call's change and

@@ -13,6 +13,7 @@ mod jobs;
 mod outbound;
 mod postgres;
 mod retention;
+mod rows;
 mod sessions;
 mod sqlite;
 mod tenant_data;

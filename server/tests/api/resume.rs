@@ -58,12 +58,16 @@ async fn a_whatsapp_page_resumes_with_exactly_what_it_missed() {
     assert_eq!(update, ("wamid.A".into(), Pending));
     assert!(seen > start.offset);
     drop(socket);
+    // Another page stays, to tell when the hub has the changes (a bus
+    // across nodes hands them over a moment after they are committed).
+    let (mut watching, _) = register(&app, &tenant, &token, None).await;
 
     // Offline: two changes here, one at another college.
     app.register_message(&other, "wamid.OTHER").await;
     app.report("wamid.A", "sent", 1_700_000_001).await;
     app.report("wamid.A", "delivered", 1_700_000_002).await;
-    app.settled_stats().await;
+    assert_eq!(next_update_at(&mut watching).await.0, ("wamid.A".into(), Sent));
+    assert_eq!(next_update_at(&mut watching).await.0, ("wamid.A".into(), Delivered));
 
     let left_off = Resume { epoch: start.epoch, offset: seen };
     let (mut socket, resumed) = register(&app, &tenant, &token, Some(&left_off)).await;
@@ -92,8 +96,12 @@ async fn a_gap_longer_than_the_history_means_a_reload() {
     let token = app.channel_token(&tenant).await;
     let (socket, start) = register(&app, &tenant, &token, None).await;
     drop(socket);
+    // Another page stays, to tell when the hub has the three (a bus across
+    // nodes hands them over a moment after they are committed).
+    let (mut watching, _) = register(&app, &tenant, &token, None).await;
     for wamid in ["wamid.1", "wamid.2", "wamid.3"] {
         app.register_message(&tenant, wamid).await;
+        assert_eq!(next_update_at(&mut watching).await.0, (wamid.into(), Pending));
     }
     let left_off = Resume { epoch: start.epoch, offset: start.offset };
     let (mut socket, start) = register(&app, &tenant, &token, Some(&left_off)).await;

@@ -3,48 +3,12 @@
 
 use super::notification_sql::{one, page, UNREAD};
 use super::PostgresStore;
+use crate::store::rows::notifications::*;
 use crate::store::*;
-use app::protocol::{DashboardSummary, Notification, NotificationType, Priority, Room, TenantId};
+use app::protocol::{DashboardSummary, Notification, Room, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    tenant_id: TenantId,
-    user_id: Option<i64>,
-    title: String,
-    message: String,
-    kind: NotificationType,
-    priority: Priority,
-    action_url: Option<String>,
-    action_text: Option<String>,
-    metadata: String,
-    is_read: bool,
-    is_dismissed: bool,
-    created_at: DateTime<Utc>,
-}
-
-impl From<Row> for Notification {
-    fn from(r: Row) -> Self {
-        Self {
-            id: r.id,
-            tenant_id: r.tenant_id,
-            user_id: r.user_id,
-            title: r.title,
-            message: r.message,
-            kind: r.kind,
-            priority: r.priority,
-            action_url: r.action_url,
-            action_text: r.action_text,
-            metadata: serde_json::from_str(&r.metadata).unwrap_or(Value::Null),
-            is_read: r.is_read,
-            is_dismissed: r.is_dismissed,
-            created_at: r.created_at,
-        }
-    }
-}
 
 #[async_trait]
 impl TenantDataStore for PostgresStore {

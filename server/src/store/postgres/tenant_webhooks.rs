@@ -1,20 +1,11 @@
 //! [`TenantWebhookStore`] on PostgreSQL.
 
 use super::PostgresStore;
+use crate::store::rows::tenant_webhooks::*;
 use crate::store::*;
 use app::protocol::{TenantId, WebhookEndpoints};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-
-#[derive(sqlx::FromRow)]
-struct SettingsRow {
-    enabled: bool,
-    orders: bool,
-    notifications: bool,
-    payments: bool,
-    retry_attempts: i64,
-    timeout_ms: i64,
-}
 
 #[async_trait]
 impl TenantWebhookStore for PostgresStore {

@@ -1,36 +1,12 @@
 //! [`WhatsAppNumberStore`] on PostgreSQL.
 
 use super::PostgresStore;
+use crate::store::rows::whatsapp_numbers::*;
 use crate::store::*;
 use app::protocol::{TenantId, WhatsAppNumber};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-
-const COLUMNS: &str = "id, phone_number_id, display_number, access_token IS NOT NULL AS has_access_token, from_environment, created_at";
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    phone_number_id: String,
-    display_number: String,
-    has_access_token: bool,
-    from_environment: bool,
-    created_at: DateTime<Utc>,
-}
-
-impl From<Row> for WhatsAppNumber {
-    fn from(r: Row) -> Self {
-        Self {
-            id: r.id,
-            phone_number_id: r.phone_number_id,
-            display_number: r.display_number,
-            has_access_token: r.has_access_token,
-            from_environment: r.from_environment,
-            created_at: r.created_at,
-        }
-    }
-}
 
 #[async_trait]
 impl WhatsAppNumberStore for PostgresStore {

@@ -1,49 +1,11 @@
 //! [`AccountStore`] on SQLite.
 
 use super::SqliteStore;
+use crate::store::rows::accounts::*;
 use crate::store::*;
 use app::protocol::{ActivityEntry, ActivityKind, ApiKeyView, MemberView, Role, TenantId, TenantMembership};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-
-#[derive(sqlx::FromRow)]
-struct MembershipRow {
-    tenant_id: TenantId,
-    name: String,
-    role: Role,
-}
-
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    user_id: i64,
-    email: String,
-    name: Option<String>,
-    role: Role,
-}
-
-#[derive(sqlx::FromRow)]
-struct ApiKeyRow {
-    id: i64,
-    name: String,
-    prefix: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKeyRow> for ApiKeyView {
-    fn from(r: ApiKeyRow) -> Self {
-        Self { id: r.id, name: r.name, prefix: r.prefix, created_at: r.created_at, revoked_at: r.revoked_at }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ActivityRow {
-    id: i64,
-    kind: ActivityKind,
-    actor: Option<String>,
-    detail: String,
-    created_at: DateTime<Utc>,
-}
 
 #[async_trait]
 impl AccountStore for SqliteStore {

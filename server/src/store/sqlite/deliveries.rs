@@ -148,14 +148,17 @@ impl ApplyStore for SqliteStore {
         self.writer.run(work).await
     }
 
-    async fn unpublished(&self, limit: i64) -> StoreResult<Vec<OutboxEntry>> {
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, change FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter()
-            .map(|(id, text)| Ok(OutboxEntry { id, change: serde_json::from_str(&text).map_err(StoreError::database)? }))
-            .collect()
+    async fn take_unpublished(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxEntry>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "UPDATE outbox SET published_at = ?1 WHERE id IN \
+             (SELECT id FROM outbox WHERE published_at IS NULL AND created_at < ?2 ORDER BY id LIMIT ?3) RETURNING id, change",
+        )
+        .bind(Utc::now())
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&mut *self.derived_write().await?.conn)
+        .await?;
+        outbox_entries(rows)
     }
 
     async fn mark_published(&self, ids: &[i64]) -> StoreResult<()> {

@@ -2,38 +2,10 @@
 //! written by units of work ([`super::apply`]).
 
 use super::SqliteStore;
+use crate::store::rows::orders::*;
 use crate::store::*;
 use app::protocol::{DashboardSummary, OrderStatus, OrderView, PaymentStatus, TenantId};
 use chrono::{DateTime, Duration, Timelike, Utc};
-
-pub(super) const ORDER_COLUMNS: &str = "id, order_number, customer_name, customer_email, amount_cents, status, payment_status, created_at";
-
-#[derive(sqlx::FromRow)]
-pub(super) struct OrderRow {
-    id: i64,
-    order_number: String,
-    customer_name: Option<String>,
-    customer_email: Option<String>,
-    amount_cents: i64,
-    status: OrderStatus,
-    payment_status: Option<PaymentStatus>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<OrderRow> for OrderView {
-    fn from(r: OrderRow) -> Self {
-        Self {
-            id: r.id,
-            order_number: r.order_number,
-            customer_name: r.customer_name,
-            customer_email: r.customer_email,
-            amount: r.amount_cents as f64 / 100.0,
-            status: r.status,
-            payment_status: r.payment_status,
-            created_at: r.created_at,
-        }
-    }
-}
 
 impl SqliteStore {
     pub(super) async fn dashboard_summary(&self, tenant: TenantId, now: DateTime<Utc>) -> StoreResult<DashboardSummary> {

@@ -1,76 +1,12 @@
 //! [`OutboundStore`] on SQLite.
 
 use super::SqliteStore;
+use crate::store::rows::outbound::*;
 use crate::store::*;
 use app::protocol::{AttemptView, EndpointView, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-
-const ENDPOINT_COLUMNS: &str = "id, tenant_id, url, description, event_types, enabled, disabled_reason, created_at";
-
-#[derive(sqlx::FromRow)]
-struct EndpointRow {
-    id: i64,
-    tenant_id: TenantId,
-    url: String,
-    description: String,
-    event_types: String,
-    enabled: bool,
-    disabled_reason: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<EndpointRow> for EndpointView {
-    fn from(r: EndpointRow) -> Self {
-        Self {
-            id: r.id,
-            tenant_id: r.tenant_id,
-            url: r.url,
-            description: r.description,
-            event_types: serde_json::from_str(&r.event_types).unwrap_or_default(),
-            enabled: r.enabled,
-            disabled_reason: r.disabled_reason,
-            created_at: r.created_at,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct DueRow {
-    id: i64,
-    attempts: i64,
-    tenant_id: TenantId,
-    endpoint_id: i64,
-    url: String,
-    secret: String,
-    enabled: bool,
-    failing_since: Option<DateTime<Utc>>,
-    message_id: i64,
-    event_type: OutboundEventType,
-    payload: String,
-    message_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct LogRow {
-    id: i64,
-    message_id: i64,
-    event_type: OutboundEventType,
-    status: OutboundStatus,
-    attempts: i64,
-    next_attempt_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    attempted_at: Option<DateTime<Utc>>,
-    status_code: Option<i64>,
-    duration_ms: Option<i64>,
-    response: Option<String>,
-    error: Option<String>,
-}
-
-fn types_json(types: &[OutboundEventType]) -> String {
-    serde_json::to_string(types).expect("types serialise")
-}
 
 #[async_trait]
 impl OutboundStore for SqliteStore {
@@ -209,23 +145,7 @@ impl OutboundStore for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| DueDelivery {
-                id: r.id,
-                attempts: r.attempts,
-                tenant: r.tenant_id,
-                endpoint_id: r.endpoint_id,
-                url: r.url,
-                secret: r.secret,
-                endpoint_enabled: r.enabled,
-                failing_since: r.failing_since,
-                message_id: r.message_id,
-                event_type: r.event_type,
-                payload: r.payload,
-                message_at: r.message_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn record_attempt(&self, delivery: i64, a: &Attempt, next: Next) -> StoreResult<()> {

@@ -2,87 +2,10 @@
 //! units of work ([`super::apply`]).
 
 use super::SqliteStore;
+use crate::store::rows::whatsapp::*;
 use crate::store::*;
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError};
+use app::protocol::{CollegeId, IncomingMessage, OutgoingMessage};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-
-const OUTGOING_COLUMNS: &str = "id, college_id, to_number, template, wamid, status, created_at, sent_at, \
-     delivered_at, read_at, failed_at, error_code, error_title, error_message, error_details, phone_number_id";
-const INCOMING_COLUMNS: &str = "id, college_id, from_number, profile_name, wamid, kind, text, received_at";
-
-#[derive(sqlx::FromRow)]
-struct OutgoingRow {
-    id: i64,
-    college_id: CollegeId,
-    to_number: String,
-    template: Option<String>,
-    wamid: String,
-    status: MessageStatus,
-    created_at: DateTime<Utc>,
-    sent_at: Option<DateTime<Utc>>,
-    delivered_at: Option<DateTime<Utc>>,
-    read_at: Option<DateTime<Utc>>,
-    failed_at: Option<DateTime<Utc>>,
-    error_code: Option<i64>,
-    error_title: Option<String>,
-    error_message: Option<String>,
-    error_details: Option<String>,
-    phone_number_id: Option<String>,
-}
-
-impl From<OutgoingRow> for OutgoingMessage {
-    fn from(r: OutgoingRow) -> Self {
-        let error = r.error_code.map(|code| SendError {
-            code,
-            title: r.error_title.unwrap_or_default(),
-            message: r.error_message,
-            details: r.error_details,
-        });
-        Self {
-            message_id: r.id,
-            college_id: r.college_id,
-            to: r.to_number,
-            template: r.template,
-            whatsapp_message_id: r.wamid,
-            status: r.status,
-            created_at: r.created_at,
-            sent_at: r.sent_at,
-            delivered_at: r.delivered_at,
-            read_at: r.read_at,
-            failed_at: r.failed_at,
-            error,
-            phone_number_id: r.phone_number_id,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct IncomingRow {
-    id: i64,
-    college_id: CollegeId,
-    from_number: String,
-    profile_name: Option<String>,
-    wamid: String,
-    kind: String,
-    text: Option<String>,
-    received_at: DateTime<Utc>,
-}
-
-impl From<IncomingRow> for IncomingMessage {
-    fn from(r: IncomingRow) -> Self {
-        Self {
-            message_id: r.id,
-            college_id: r.college_id,
-            from: r.from_number,
-            profile_name: r.profile_name,
-            whatsapp_message_id: r.wamid,
-            kind: r.kind,
-            text: r.text,
-            received_at: r.received_at,
-        }
-    }
-}
 
 #[async_trait]
 impl WhatsAppStore for SqliteStore {

@@ -1,39 +1,11 @@
 //! A tenant's orders, payments and helpdesk entities, inside a unit of work, on PostgreSQL (statuses only move forward).
 
+use crate::store::rows::orders::*;
 use crate::store::{NewOrder, NewPayment, Upserted};
 use app::protocol::{Forward, OrderStatus, OrderView, PaymentStatus, Room, TenantId};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
-
-const ORDER: &str = "id, order_number, customer_name, customer_email, amount_cents, status, payment_status, created_at";
-
-#[derive(sqlx::FromRow)]
-struct OrderRow {
-    id: i64,
-    order_number: String,
-    customer_name: Option<String>,
-    customer_email: Option<String>,
-    amount_cents: i64,
-    status: OrderStatus,
-    payment_status: Option<PaymentStatus>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<OrderRow> for OrderView {
-    fn from(r: OrderRow) -> Self {
-        Self {
-            id: r.id,
-            order_number: r.order_number,
-            customer_name: r.customer_name,
-            customer_email: r.customer_email,
-            amount: r.amount_cents as f64 / 100.0,
-            status: r.status,
-            payment_status: r.payment_status,
-            created_at: r.created_at,
-        }
-    }
-}
 
 /// A status column's (or text parameter's) place in its order of statuses,
 /// in SQL, so a compare-and-move happens in one statement.
@@ -62,7 +34,7 @@ pub async fn upsert_order(conn: &mut PgConnection, o: &NewOrder, at: DateTime<Ut
     let sql = format!(
         "INSERT INTO orders (tenant_id, order_number, customer_name, customer_email, amount_cents, status, items, metadata, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-         ON CONFLICT (tenant_id, order_number) DO NOTHING RETURNING {ORDER}"
+         ON CONFLICT (tenant_id, order_number) DO NOTHING RETURNING {ORDER_COLUMNS}"
     );
     let inserted = sqlx::query_as::<_, OrderRow>(&sql)
         .bind(o.tenant.0)
@@ -85,7 +57,7 @@ pub async fn upsert_order(conn: &mut PgConnection, o: &NewOrder, at: DateTime<Ut
     // statement, re-checked against the row's latest status after its lock).
     let sql = format!(
         "UPDATE orders SET customer_name = $3, customer_email = $4, amount_cents = $5, status = $6, items = $7, \
-         metadata = $8, updated_at = $9 WHERE tenant_id = $1 AND order_number = $2 AND {} >= {} RETURNING {ORDER}",
+         metadata = $8, updated_at = $9 WHERE tenant_id = $1 AND order_number = $2 AND {} >= {} RETURNING {ORDER_COLUMNS}",
         rank::<OrderStatus>("$6::text"),
         rank::<OrderStatus>("status"),
     );
@@ -104,7 +76,7 @@ pub async fn upsert_order(conn: &mut PgConnection, o: &NewOrder, at: DateTime<Ut
     let row = match updated {
         Some(row) => row,
         None => {
-            let sql = format!("SELECT {ORDER} FROM orders WHERE tenant_id = $1 AND order_number = $2");
+            let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND order_number = $2");
             sqlx::query_as::<_, OrderRow>(&sql).bind(o.tenant.0).bind(o.order_number.as_str()).fetch_one(&mut *conn).await?
         }
     };
@@ -187,7 +159,7 @@ async fn move_forward(conn: &mut PgConnection, id: i64, payment: PaymentStatus, 
         "UPDATE orders SET \
          payment_status = CASE WHEN payment_status IS NULL OR {new_payment} > {old_payment} THEN $1 ELSE payment_status END, \
          status = CASE WHEN $2::text IS NOT NULL AND {new_order} > {old_order} THEN $2 ELSE status END, updated_at = $3 \
-         WHERE id = $4 RETURNING {ORDER}",
+         WHERE id = $4 RETURNING {ORDER_COLUMNS}",
         new_payment = rank::<PaymentStatus>("$1::text"),
         old_payment = rank::<PaymentStatus>("payment_status"),
         new_order = rank::<OrderStatus>("$2::text"),

@@ -1,86 +1,9 @@
 //! WhatsApp messages and numbers, inside a unit of work, on PostgreSQL.
 
+use crate::store::rows::whatsapp::*;
 use crate::store::{MessageChange, NewIncoming, NewOutgoing};
-use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, SendError, TenantId};
-use chrono::{DateTime, Utc};
+use app::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, TenantId};
 use sqlx::PgConnection;
-
-const OUTGOING: &str = "id, college_id, to_number, template, wamid, status, created_at, sent_at, delivered_at, read_at, \
-     failed_at, error_code, error_title, error_message, error_details, phone_number_id";
-const INCOMING: &str = "id, college_id, from_number, profile_name, wamid, kind, text, received_at";
-
-#[derive(sqlx::FromRow)]
-struct OutgoingRow {
-    id: i64,
-    college_id: String,
-    to_number: String,
-    template: Option<String>,
-    wamid: String,
-    status: MessageStatus,
-    created_at: DateTime<Utc>,
-    sent_at: Option<DateTime<Utc>>,
-    delivered_at: Option<DateTime<Utc>>,
-    read_at: Option<DateTime<Utc>>,
-    failed_at: Option<DateTime<Utc>>,
-    error_code: Option<i64>,
-    error_title: Option<String>,
-    error_message: Option<String>,
-    error_details: Option<String>,
-    phone_number_id: Option<String>,
-}
-
-impl From<OutgoingRow> for OutgoingMessage {
-    fn from(r: OutgoingRow) -> Self {
-        let error = r.error_code.map(|code| SendError {
-            code,
-            title: r.error_title.unwrap_or_default(),
-            message: r.error_message,
-            details: r.error_details,
-        });
-        Self {
-            message_id: r.id,
-            college_id: CollegeId::new(r.college_id),
-            to: r.to_number,
-            template: r.template,
-            whatsapp_message_id: r.wamid,
-            status: r.status,
-            created_at: r.created_at,
-            sent_at: r.sent_at,
-            delivered_at: r.delivered_at,
-            read_at: r.read_at,
-            failed_at: r.failed_at,
-            error,
-            phone_number_id: r.phone_number_id,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct IncomingRow {
-    id: i64,
-    college_id: String,
-    from_number: String,
-    profile_name: Option<String>,
-    wamid: String,
-    kind: String,
-    text: Option<String>,
-    received_at: DateTime<Utc>,
-}
-
-impl From<IncomingRow> for IncomingMessage {
-    fn from(r: IncomingRow) -> Self {
-        Self {
-            message_id: r.id,
-            college_id: CollegeId::new(r.college_id),
-            from: r.from_number,
-            profile_name: r.profile_name,
-            whatsapp_message_id: r.wamid,
-            kind: r.kind,
-            text: r.text,
-            received_at: r.received_at,
-        }
-    }
-}
 
 pub async fn insert_outgoing(conn: &mut PgConnection, m: &NewOutgoing) -> sqlx::Result<(OutgoingMessage, bool)> {
     // A concurrent insert of the same wamid (another node) makes this one
@@ -88,7 +11,7 @@ pub async fn insert_outgoing(conn: &mut PgConnection, m: &NewOutgoing) -> sqlx::
     // the committed row.
     let sql = format!(
         "INSERT INTO whatsapp_messages (college_id, to_number, template, wamid, phone_number_id, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (wamid) DO NOTHING RETURNING {OUTGOING}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (wamid) DO NOTHING RETURNING {OUTGOING_COLUMNS}"
     );
     let inserted = sqlx::query_as::<_, OutgoingRow>(&sql)
         .bind(m.college_id.as_str())
@@ -108,7 +31,7 @@ pub async fn insert_outgoing(conn: &mut PgConnection, m: &NewOutgoing) -> sqlx::
 }
 
 pub async fn by_wamid(conn: &mut PgConnection, wamid: &str) -> sqlx::Result<Option<OutgoingMessage>> {
-    let sql = format!("SELECT {OUTGOING} FROM whatsapp_messages WHERE wamid = $1");
+    let sql = format!("SELECT {OUTGOING_COLUMNS} FROM whatsapp_messages WHERE wamid = $1");
     let row = sqlx::query_as::<_, OutgoingRow>(&sql).bind(wamid).fetch_optional(&mut *conn).await?;
     Ok(row.map(Into::into))
 }
@@ -185,7 +108,7 @@ pub async fn insert_incoming(conn: &mut PgConnection, m: &NewIncoming) -> sqlx::
     // returns nothing: the reply is stored (and announced) once.
     let sql = format!(
         "INSERT INTO whatsapp_incoming (college_id, from_number, profile_name, wamid, kind, text, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (wamid) DO NOTHING RETURNING {INCOMING}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (wamid) DO NOTHING RETURNING {INCOMING_COLUMNS}"
     );
     let row = sqlx::query_as::<_, IncomingRow>(&sql)
         .bind(m.college_id.as_str())
