@@ -1,7 +1,8 @@
 // Starts and stops real Tidings servers for a test, and runs the `simulate`
 // command against them. The binary and site come from `cargo leptos build`
 // (scripts/test passes their paths).
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
@@ -158,6 +159,20 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A new database on the private PostgreSQL the test command started
+ * (`TIDINGS_TEST_POSTGRES`, an admin URL), as a `DATABASE_URL`; without
+ * one, nothing: the nodes share the data directory's SQLite file.
+ */
+export function newPostgresDatabase(): Record<string, string> {
+  const admin = process.env.TIDINGS_TEST_POSTGRES;
+  if (!admin) return {};
+  const name = `e2e_${randomUUID().replaceAll('-', '')}`;
+  const created = spawnSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`could not create a database: ${created.stderr}`);
+  return { DATABASE_URL: `${admin.slice(0, admin.lastIndexOf('/'))}/${name}` };
 }
 
 /** Starts a private Redis (Debian's redis-server, in memory) on loopback. */

@@ -27,7 +27,7 @@ fn free<'a>(query: &mut QueryBuilder<'a, Postgres>, lease: &'a Lease, now: DateT
 #[async_trait]
 impl DeliveryStore for PostgresStore {
     async fn record_deliveries(&self, deliveries: &[NewDelivery], lease: &Lease) -> StoreResult<Vec<Recorded>> {
-        self.writer.record(deliveries.to_vec(), lease.clone()).await
+        self.intake.record(deliveries.to_vec(), lease.clone()).await
     }
 
     async fn claim_due(&self, providers: &[Provider], now: DateTime<Utc>, lease: &Lease, limit: i64) -> StoreResult<Vec<StoredDelivery>> {

@@ -1,8 +1,10 @@
 //! The store on PostgreSQL, for several nodes sharing one database
 //! (`DATABASE_URL=postgres://…`). Reads and the API's writes go through a
-//! pool; deliveries and units of work through a writer of this node's own
-//! ([`writer`]), many per transaction, so a commit's round trip (and its
-//! WAL flush, `synchronous_commit=on`) is shared. Nodes share work through
+//! pool; deliveries and units of work through two writers of this node's
+//! own ([`writer`]), many per transaction, so a commit's round trip (and
+//! its WAL flush, `synchronous_commit=on`) is shared. Deliveries have a
+//! writer to themselves: unlike SQLite, PostgreSQL takes both writers'
+//! transactions at once, and acknowledgements never wait on units. Nodes share work through
 //! row locks: claims take pending deliveries `FOR UPDATE SKIP LOCKED`, and
 //! a unit locks its delivery before it runs.
 
@@ -27,7 +29,9 @@ use std::str::FromStr;
 
 pub struct PostgresStore {
     pool: PgPool,
-    /// Writes webhook deliveries and runs the worker's units of work.
+    /// Writes webhook deliveries.
+    intake: writer::Writer,
+    /// Runs the worker's units of work.
     writer: writer::Writer,
 }
 
@@ -38,7 +42,8 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options.clone()).await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        let intake = writer::start(options.clone()).await?;
         let writer = writer::start(options).await?;
-        Ok(Self { pool, writer })
+        Ok(Self { pool, intake, writer })
     }
 }

@@ -5,8 +5,11 @@
 //! - **Group commit.** Concurrent requests' deliveries share one commit,
 //!   so its round trip and WAL flush (`synchronous_commit=on`) are paid
 //!   once per batch; each request is answered only after the commit.
+//! - **One statement for a batch's deliveries.** Every request's
+//!   deliveries in the batch go in with one `INSERT … SELECT FROM UNNEST`.
 //! - **A job fails alone.** PostgreSQL aborts the whole transaction on any
-//!   error, so every job runs in a savepoint of its own.
+//!   error: should the batch's insert fail, each request's deliveries are
+//!   tried again in a savepoint of their own; each unit of work runs in one.
 //! - **Sync on purpose.** Units of work ([`crate::store::ApplyTx`]) are
 //!   sync closures; the thread drives its connection with a runtime of its
 //!   own and blocks on each statement.
@@ -21,6 +24,7 @@ use app::protocol::DeliveryStatus;
 use chrono::Utc;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection};
+use std::collections::HashMap;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -87,11 +91,15 @@ fn write(link: &mut Link, batch: Vec<Job>) {
         return batch.into_iter().for_each(|job| job.fail(&err));
     }
     let now = Utc::now();
+    let mut together = record_together(rt, c, &batch).into_iter();
     let mut answers = Vec::with_capacity(batch.len());
     for job in batch {
         answers.push(match job {
             Job::Record { deliveries, lease, reply } => {
-                let recorded = apply::in_savepoint(rt, c, |c| Ok(record(rt, c, &deliveries, &lease)?));
+                let recorded = match together.next() {
+                    Some(recorded) => Ok(recorded),
+                    None => apply::in_savepoint(rt, c, |c| Ok(record(rt, c, &deliveries, &lease)?)),
+                };
                 Answer::Record(reply, recorded.map_err(|e| StoreError::Database(e.into())))
             }
             Job::Apply { owner, units, reply } => Answer::Apply(reply, apply::apply(rt, c, &owner, now, units)),
@@ -109,6 +117,79 @@ fn write(link: &mut Link, batch: Vec<Job>) {
     for answer in answers {
         answer.send(committed.as_ref().map(|_| ()).map_err(|e| e as &dyn std::fmt::Display));
     }
+}
+
+/// Stores the deliveries of every record job of `batch` in one statement:
+/// each job's outcome, in order; none if that failed (nothing was written).
+fn record_together(rt: &Runtime, conn: &mut PgConnection, batch: &[Job]) -> Vec<Vec<Recorded>> {
+    let jobs: Vec<(&[NewDelivery], &Lease)> = batch
+        .iter()
+        .filter_map(|job| match job {
+            Job::Record { deliveries, lease, .. } => Some((deliveries.as_slice(), lease)),
+            _ => None,
+        })
+        .collect();
+    if jobs.len() < 2 {
+        return Vec::new();
+    }
+    let rows = jobs.iter().flat_map(|(deliveries, lease)| deliveries.iter().map(move |d| (d, *lease)));
+    let (mut providers, mut keys, mut topics, mut bodies, mut received, mut claims, mut owners, mut until) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (d, lease) in rows {
+        providers.push(d.provider.as_str());
+        keys.push(d.delivery_key.as_str());
+        topics.push(d.topic.as_str());
+        bodies.push(d.body.as_slice());
+        received.push(d.received_at);
+        claims.push(d.claim.as_deref());
+        owners.push(&*lease.owner);
+        until.push(lease.until);
+    }
+    let inserted = apply::in_savepoint(rt, conn, |conn| {
+        let rows: Vec<(i64, String, String)> = rt.block_on(
+            sqlx::query_as(
+                "INSERT INTO webhook_deliveries (provider, delivery_key, topic, body, status, received_at, claim, lease_owner, lease_until)                  SELECT d.provider, d.delivery_key, d.topic, d.body, $9, d.received_at, d.claim, d.lease_owner, d.lease_until                  FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[])                  AS d (provider, delivery_key, topic, body, received_at, claim, lease_owner, lease_until)                  ON CONFLICT (provider, delivery_key) DO NOTHING RETURNING id, provider, delivery_key",
+            )
+            .bind(&providers)
+            .bind(&keys)
+            .bind(&topics)
+            .bind(&bodies)
+            .bind(&received)
+            .bind(&claims)
+            .bind(&owners)
+            .bind(&until)
+            .bind(DeliveryStatus::Pending)
+            .fetch_all(&mut *conn),
+        )?;
+        let new: HashMap<(String, String), i64> = rows.into_iter().map(|(id, p, k)| ((p, k), id)).collect();
+        // The others were stored before (or by another node just now).
+        let stored: Vec<(i64, String, String)> = rt.block_on(
+            sqlx::query_as(
+                "SELECT w.id, w.provider, w.delivery_key FROM webhook_deliveries w                  JOIN UNNEST($1::text[], $2::text[]) AS d (provider, delivery_key)                  ON w.provider = d.provider AND w.delivery_key = d.delivery_key",
+            )
+            .bind(&providers)
+            .bind(&keys)
+            .fetch_all(&mut *conn),
+        )?;
+        let stored: HashMap<(String, String), i64> = stored.into_iter().map(|(id, p, k)| ((p, k), id)).collect();
+        Ok((new, stored))
+    });
+    let Ok((mut new, stored)) = inserted else { return Vec::new() };
+    let mut outcome = Vec::with_capacity(jobs.len());
+    for (deliveries, _) in &jobs {
+        let mut recorded = Vec::with_capacity(deliveries.len());
+        for d in *deliveries {
+            let key = (d.provider.as_str().to_owned(), d.delivery_key.clone());
+            // The first of a key in the batch is the new one.
+            recorded.push(match (new.remove(&key), stored.get(&key)) {
+                (Some(id), _) => Recorded::New(id),
+                (None, Some(id)) => Recorded::Duplicate(*id),
+                (None, None) => return Vec::new(),
+            });
+        }
+        outcome.push(recorded);
+    }
+    outcome
 }
 
 /// Stores one request's deliveries; a first row with a new key is new (and
