@@ -21,17 +21,26 @@ pub const VIEW: &str = "SELECT n.id, n.tenant_id, n.user_id, n.title, n.message,
      LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2 \
      WHERE n.tenant_id = $1 AND ($2::bigint IS NULL OR n.user_id IS NULL OR n.user_id = $2)";
 
+/// The tenant's own unread count (tenant-wide ones), of tenant `$1`.
+const WIDE_UNREAD: &str =
+    "(SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND user_id IS NULL AND NOT is_read AND NOT is_dismissed)";
+
+/// What member `user` (an SQL expression) of tenant `$1` has unread.
+pub fn user_unread(user: &str) -> String {
+    format!(
+        "((SELECT COUNT(*) FROM notifications n WHERE n.tenant_id = $1 AND n.user_id IS NULL \
+            AND n.id > COALESCE((SELECT c.read_up_to FROM notification_cursors c WHERE c.tenant_id = $1 AND c.user_id = {user}), 0) \
+            AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = {user} \
+                            AND (r.is_read OR r.is_dismissed))) \
+          + (SELECT COUNT(*) FROM notifications o WHERE o.tenant_id = $1 AND o.user_id = {user} AND NOT o.is_read AND NOT o.is_dismissed))"
+    )
+}
+
 /// What reader `$2` of tenant `$1` has unread (`NULL`: the tenant's own
 /// unread tenant-wide notifications).
-pub const UNREAD: &str = "SELECT CASE WHEN $2::bigint IS NULL THEN \
-       (SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND user_id IS NULL AND NOT is_read AND NOT is_dismissed) \
-     ELSE \
-       (SELECT COUNT(*) FROM notifications n WHERE n.tenant_id = $1 AND n.user_id IS NULL \
-          AND n.id > COALESCE((SELECT read_up_to FROM notification_cursors WHERE tenant_id = $1 AND user_id = $2), 0) \
-          AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = $2 \
-                          AND (r.is_read OR r.is_dismissed))) \
-       + (SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND NOT is_read AND NOT is_dismissed) \
-     END";
+pub fn unread() -> String {
+    format!("SELECT CASE WHEN $2::bigint IS NULL THEN {WIDE_UNREAD} ELSE {} END", user_unread("$2::bigint"))
+}
 
 /// One notification (`$3`) as reader `$2` sees it.
 pub fn one() -> String {

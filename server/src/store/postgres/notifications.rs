@@ -1,7 +1,7 @@
 //! [`TenantDataStore`] on PostgreSQL: notifications as each reader sees them ([`super::notification_sql`]),
 //! helpdesk entities, and the dashboard (in `orders.rs`). Units of work ([`super::apply`]) write them.
 
-use super::notification_sql::{one, page, UNREAD};
+use super::notification_sql::{one, page, unread};
 use super::PostgresStore;
 use crate::store::rows::notifications::*;
 use crate::store::*;
@@ -36,7 +36,7 @@ impl TenantDataStore for PostgresStore {
     }
 
     async fn unread_count(&self, tenant: TenantId, reader: Option<i64>) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(UNREAD).bind(tenant).bind(reader).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(&unread()).bind(tenant).bind(reader).fetch_one(&self.pool).await?)
     }
 
     async fn list_entities(&self, tenant: TenantId, room: Room, limit: i64) -> StoreResult<Vec<Value>> {

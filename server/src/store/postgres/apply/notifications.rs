@@ -1,42 +1,12 @@
 //! Notifications and their read state, inside a unit of work, on PostgreSQL.
 
+use super::super::notification_sql::{self, user_unread, VIEW};
 use crate::events::UnreadCounts;
 use crate::store::NewNotification;
 use app::protocol::{Notification, TenantId};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
-
-// The SQL of notifications as each reader sees them, as in SQLite's
-// `notification_sql` (see there for the rules).
-
-/// Columns of a notification as reader `$2` sees it (`NULL`: the tenant's
-/// view), of tenant `$1`.
-const VIEW: &str = "SELECT n.id, n.tenant_id, n.user_id, n.title, n.message, n.kind, n.priority, n.action_url, \
-     n.action_text, n.metadata, \
-     CASE WHEN $2::bigint IS NOT NULL AND n.user_id IS NULL \
-          THEN (n.id <= COALESCE(c.read_up_to, 0) OR COALESCE(r.is_read, FALSE)) ELSE n.is_read END AS is_read, \
-     CASE WHEN $2::bigint IS NOT NULL AND n.user_id IS NULL THEN COALESCE(r.is_dismissed, FALSE) ELSE n.is_dismissed END AS is_dismissed, \
-     n.created_at \
-     FROM notifications n \
-     LEFT JOIN notification_cursors c ON c.tenant_id = n.tenant_id AND c.user_id = $2::bigint \
-     LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2::bigint \
-     WHERE n.tenant_id = $1 AND ($2::bigint IS NULL OR n.user_id IS NULL OR n.user_id = $2::bigint)";
-
-/// The tenant's own unread count (tenant-wide ones), of tenant `$1`.
-const WIDE_UNREAD: &str =
-    "(SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND user_id IS NULL AND NOT is_read AND NOT is_dismissed)";
-
-/// What member `user` (an SQL expression) of tenant `$1` has unread.
-fn user_unread(user: &str) -> String {
-    format!(
-        "((SELECT COUNT(*) FROM notifications n WHERE n.tenant_id = $1 AND n.user_id IS NULL \
-            AND n.id > COALESCE((SELECT c.read_up_to FROM notification_cursors c WHERE c.tenant_id = $1 AND c.user_id = {user}), 0) \
-            AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = {user} \
-                            AND (r.is_read OR r.is_dismissed))) \
-          + (SELECT COUNT(*) FROM notifications o WHERE o.tenant_id = $1 AND o.user_id = {user} AND NOT o.is_read AND NOT o.is_dismissed))"
-    )
-}
 
 /// A notification as `VIEW` reads it.
 pub fn notification(row: &PgRow) -> sqlx::Result<Notification> {
@@ -93,8 +63,7 @@ pub async fn view(conn: &mut PgConnection, tenant: TenantId, id: i64, reader: Op
 }
 
 pub async fn unread(conn: &mut PgConnection, tenant: TenantId, reader: Option<i64>) -> sqlx::Result<i64> {
-    let sql = format!("SELECT CASE WHEN $2::bigint IS NULL THEN {WIDE_UNREAD} ELSE {} END", user_unread("$2::bigint"));
-    sqlx::query_scalar(&sql).bind(tenant.0).bind(reader).fetch_one(&mut *conn).await
+    sqlx::query_scalar(&notification_sql::unread()).bind(tenant.0).bind(reader).fetch_one(&mut *conn).await
 }
 
 /// The tenant's own unread count and every member's (all members in one
