@@ -42,14 +42,23 @@ fn Helpdesk() -> impl IntoView {
     let tickets = RwSignal::new(Vec::<Value>::new());
     let comments = RwSignal::new(Vec::<Value>::new());
     let link = RwSignal::new(LinkState::Idle);
+    // Updates applied so far: a list read while one arrived may predate it,
+    // so the lists are read again until none arrives meanwhile.
+    let updates = RwSignal::new(0u64);
     let reload = move || {
         let Some(tenant) = live.tenant.get_untracked() else { return };
         spawn_local(async move {
-            if let Ok(list) = client::helpdesk(tenant, Room::Tickets).await {
-                tickets.set(list);
-            }
-            if let Ok(list) = client::helpdesk(tenant, Room::Comments).await {
-                comments.set(list);
+            loop {
+                let seen = updates.get_untracked();
+                if let Ok(list) = client::helpdesk(tenant, Room::Tickets).await {
+                    tickets.set(list);
+                }
+                if let Ok(list) = client::helpdesk(tenant, Room::Comments).await {
+                    comments.set(list);
+                }
+                if updates.get_untracked() == seen {
+                    break;
+                }
             }
         });
     };
@@ -69,8 +78,14 @@ fn Helpdesk() -> impl IntoView {
             move |msg: TenantServerMessage| match msg {
                 // The lists are the rooms': reload unless each resumed.
                 TenantServerMessage::Joined { room: Some(_), start, .. } if !start.resumed => reload(),
-                TenantServerMessage::EntityUpdate { room: Room::Tickets, data, .. } => upsert(tickets, data),
-                TenantServerMessage::EntityUpdate { room: Room::Comments, data, .. } => upsert(comments, data),
+                TenantServerMessage::EntityUpdate { room: Room::Tickets, data, .. } => {
+                    updates.update(|n| *n += 1);
+                    upsert(tickets, data);
+                }
+                TenantServerMessage::EntityUpdate { room: Room::Comments, data, .. } => {
+                    updates.update(|n| *n += 1);
+                    upsert(comments, data);
+                }
                 _ => {}
             },
             move |state| link.set(state),

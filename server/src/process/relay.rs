@@ -61,7 +61,9 @@ pub async fn run(store: Arc<dyn Store>, bus: Arc<dyn Bus>, Relayed(mut rx): Rela
     }
 }
 
-/// Takes and publishes the changes left unpublished by their node.
+/// Takes and publishes the changes left unpublished by their node. Taking
+/// marks them published, so no two relays publish one; a relay that dies
+/// between taking and publishing leaves them to pages' next reload.
 async fn publish_orphans(store: &dyn Store, bus: &dyn Bus) {
     loop {
         let page = match store.take_unpublished(Utc::now() - ORPHAN_AFTER, PAGE).await {
