@@ -1,7 +1,7 @@
 //! Rows of outbound endpoints and deliveries, as both backends read them.
 
 use crate::store::*;
-use app::protocol::{EndpointView, OutboundEventType, OutboundStatus, TenantId};
+use app::protocol::{AttemptView, EndpointView, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId};
 use chrono::{DateTime, Utc};
 
 pub(in crate::store) const ENDPOINT_COLUMNS: &str = "id, tenant_id, url, description, event_types, enabled, disabled_reason, created_at";
@@ -86,4 +86,25 @@ pub(in crate::store) struct LogRow {
 
 pub(in crate::store) fn types_json(types: &[OutboundEventType]) -> String {
     serde_json::to_string(types).expect("types serialise")
+}
+
+impl From<LogRow> for OutboundDeliveryView {
+    fn from(r: LogRow) -> Self {
+        Self {
+            id: r.id,
+            message_id: format!("msg_{}", r.message_id),
+            event_type: r.event_type,
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            created_at: r.created_at,
+            last_attempt: r.attempted_at.map(|attempted_at| AttemptView {
+                attempted_at,
+                status_code: r.status_code,
+                duration_ms: r.duration_ms.unwrap_or(0),
+                response: r.response,
+                error: r.error,
+            }),
+        }
+    }
 }

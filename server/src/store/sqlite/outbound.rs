@@ -3,7 +3,7 @@
 use super::SqliteStore;
 use crate::store::rows::outbound::*;
 use crate::store::*;
-use app::protocol::{AttemptView, EndpointView, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId};
+use app::protocol::{EndpointView, OutboundDeliveryView, OutboundEventType, OutboundStatus, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -221,25 +221,7 @@ impl OutboundStore for SqliteStore {
         .bind(f.limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboundDeliveryView {
-                id: r.id,
-                message_id: format!("msg_{}", r.message_id),
-                event_type: r.event_type,
-                status: r.status,
-                attempts: r.attempts,
-                next_attempt_at: r.next_attempt_at,
-                created_at: r.created_at,
-                last_attempt: r.attempted_at.map(|attempted_at| AttemptView {
-                    attempted_at,
-                    status_code: r.status_code,
-                    duration_ms: r.duration_ms.unwrap_or(0),
-                    response: r.response,
-                    error: r.error,
-                }),
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn resend(&self, tenant: TenantId, delivery: i64, now: DateTime<Utc>) -> StoreResult<bool> {
