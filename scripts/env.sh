@@ -7,3 +7,5 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = 
 # wasm-opt (npm's binaryen; Debian's older binaryen breaks hydration) lives here.
 TIDINGS_TOOLS_DIR=${TIDINGS_TOOLS_DIR:-$HOME/.cache/tidings/tools}
 export PATH="$HOME/.cargo/bin:$TIDINGS_TOOLS_DIR/node_modules/.bin:$PATH"
+# Hyperledger ACA-Py, the real DIDComm agent the tests connect through.
+ACAPY_VERSION=1.7.0

@@ -150,7 +150,7 @@ export interface Redis {
 }
 
 /** A free loopback port (for a server that must be told its port). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

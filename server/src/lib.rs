@@ -4,7 +4,9 @@
 //! Data flows one way:
 //!
 //! 1. [`intake`] verifies a webhook's raw bytes, parses it ([`events`]), and
-//!    stores the delivery once ([`store`]) before answering 2xx;
+//!    stores the delivery once ([`store`]) before answering 2xx (what a
+//!    wallet [`platform`] failed to post, reconciliation reads back from it
+//!    and stores the same way);
 //! 2. [`process`] applies each stored delivery as one unit of work: the
 //!    state change ([`matching`] finds a connect event's session), what it
 //!    causes, and the delivery's mark commit together, the changes for
@@ -44,12 +46,12 @@ pub mod store;
 pub mod telemetry;
 pub mod ws;
 
-use crate::config::{PlatformSettings, RemotePlatform, Settings};
+use crate::config::{PlatformSettings, Settings};
 use crate::graph::simulator::GraphSimulator;
 use crate::graph::{GraphClient, MessageSender};
 use crate::hub::Hub;
 use crate::platform::simulator::{self, Simulator};
-use crate::platform::{Invitation, InvitationIssuer, PlatformClient, SharedInvitation};
+use crate::platform::{AcaPyClient, Invitation, PlatformClient, SharedInvitation, WalletPlatform};
 use crate::process::Processor;
 use crate::state::{AppState, Shared};
 use app::protocol::OutOfBandId;
@@ -84,6 +86,7 @@ pub struct Application {
     simulators: routes::Simulators,
     wake_rx: events::Woken,
     relayed: process::relay::Relayed,
+    nudged: intake::reconcile::Nudged,
     /// Set when this start created the first admin.
     pub first_admin: Option<auth::bootstrap::Created>,
 }
@@ -115,10 +118,13 @@ impl Application {
         graph::sync_environment_number(store.as_ref(), &settings.whatsapp).await;
         let auth = Arc::new(auth::AuthKit::new(settings.channel_key.clone()).await?);
         let bus = bus::connect(settings.redis_url.as_deref()).await?;
-        let (issuer, platform_sim) = issuer(&settings, local);
+        let (platform, platform_sim) = choose_platform(&settings, local)?;
         let (sender, graph_sim) = sender(&settings, local);
         let (wake_tx, wake_rx) = events::channels();
         let (relay, relayed) = process::relay::channel();
+        let (reconcile, nudged) = intake::reconcile::channel();
+        let platform_keys = Arc::new(intake::platform_keys::PlatformKeys::new(&settings.webhook_secret));
+        platform_keys.replace(store.platform_keys().await?);
         // This run of this node: the owner of the leases it takes.
         let node: Arc<str> = format!("{}/{}", settings.node_id, random_token(4)).into();
         let signer = Arc::new(outbound::signer::Signer::new(settings.outbound_allow_internal, Arc::new(outbound::guard::SystemLookup)));
@@ -132,10 +138,12 @@ impl Application {
             store,
             bus,
             hub,
-            issuer,
+            platform,
             sender,
             auth,
             deliveries: wake_tx,
+            reconcile,
+            platform_keys,
             relay,
             node,
             signer,
@@ -144,7 +152,7 @@ impl Application {
             limits,
         });
         let simulators = routes::Simulators { platform: platform_sim, graph: graph_sim };
-        Ok(Self { listener, state, simulators, wake_rx, relayed, first_admin })
+        Ok(Self { listener, state, simulators, wake_rx, relayed, nudged, first_admin })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -159,7 +167,7 @@ impl Application {
     /// reconnect elsewhere or later) and drains for at most
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, state, simulators, wake_rx, relayed, .. } = self;
+        let Self { listener, state, simulators, wake_rx, relayed, nudged, .. } = self;
         let processor = Processor {
             store: state.store.clone(),
             relay: state.relay.clone(),
@@ -186,6 +194,8 @@ impl Application {
             tokio::spawn(process::relay::run(state.store.clone(), state.bus.clone(), relayed)),
             tokio::spawn(worker),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.relay.clone(), state.settings.sweep_interval)),
+            tokio::spawn(intake::reconcile::run(state.clone(), nudged)),
+            tokio::spawn(intake::platform_keys::run_refresh(state.platform_keys.clone(), state.store.clone())),
         ];
         let dispatcher = outbound::Dispatcher::new(
             state.store.clone(),
@@ -231,7 +241,7 @@ impl Application {
 
 /// Chooses where invitations come from. With no platform configured, the
 /// simulator is mounted on this server and the real client talks to it.
-fn issuer(settings: &Settings, local: SocketAddr) -> (Arc<dyn InvitationIssuer>, Option<Arc<Simulator>>) {
+fn choose_platform(settings: &Settings, local: SocketAddr) -> anyhow::Result<(Arc<dyn WalletPlatform>, Option<Arc<Simulator>>)> {
     if let Some(legacy) = &settings.legacy_invitation {
         tracing::warn!("legacy mode: every session shares one multi-use invitation; matching will guess");
         let shared = Invitation {
@@ -239,23 +249,18 @@ fn issuer(settings: &Settings, local: SocketAddr) -> (Arc<dyn InvitationIssuer>,
             out_of_band_id: OutOfBandId::new(legacy.out_of_band_id.clone()),
             invitation_id: platform::invitation::invitation_id_from_url(&legacy.url),
         };
-        return (Arc::new(SharedInvitation(shared)), None);
+        return Ok((Arc::new(SharedInvitation(shared)), None));
     }
-    match &settings.platform {
+    Ok(match &settings.platform {
         PlatformSettings::Remote(remote) => (Arc::new(PlatformClient::new(remote)), None),
+        PlatformSettings::AcaPy(agent) => (Arc::new(AcaPyClient::new(agent)), None),
         PlatformSettings::Simulator => {
             let base_url = format!("{}{}", self_url(local), simulator::MOUNT);
-            let sim = Simulator::new(&base_url);
-            let remote = RemotePlatform {
-                token_url: format!("{base_url}/token"),
-                base_url,
-                organization_id: "simulated-organization".into(),
-                client_id: sim.client_id.clone(),
-                client_secret: sim.client_secret.clone(),
-            };
-            (Arc::new(PlatformClient::new(&remote)), Some(sim))
+            let secret = config::local_secret(&settings.data_dir, simulator::SECRET_FILE)?;
+            let remote = simulator::client_settings(&base_url, secret);
+            (Arc::new(PlatformClient::new(&remote)), Some(Simulator::new(&base_url, remote.client_secret.clone())))
         }
-    }
+    })
 }
 
 /// This server's own address, for the simulators it hosts to call back.

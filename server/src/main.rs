@@ -20,6 +20,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve => serve(settings).await,
         Command::Simulate(command) => tidings::cli::simulate::run(command, &settings).await,
         Command::Admin(command) => tidings::cli::admin::run(command, &settings).await,
+        Command::Platform(command) => tidings::cli::platform::run(command, &settings).await,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::events::Wake;
 use crate::graph::MessageSender;
 use crate::hub::Hub;
 use crate::limits::{client_ip, Limits};
-use crate::platform::InvitationIssuer;
+use crate::platform::WalletPlatform;
 use crate::process::relay::Relay;
 use crate::store::Store;
 use axum::extract::FromRef;
@@ -42,11 +42,15 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub hub: Hub,
-    pub issuer: Arc<dyn InvitationIssuer>,
+    pub platform: Arc<dyn WalletPlatform>,
     pub sender: Arc<dyn MessageSender>,
     pub auth: Arc<AuthKit>,
     /// Wakes the delivery worker as soon as a webhook is stored.
     pub deliveries: Wake,
+    /// The `X-API-Key`s the wallet platform's webhooks may carry.
+    pub platform_keys: Arc<crate::intake::platform_keys::PlatformKeys>,
+    /// Asks reconciliation to look a session up on the platform now.
+    pub reconcile: crate::intake::reconcile::Nudge,
     /// Publishes what units of work committed.
     pub relay: Relay,
     /// This node, as the holder of the leases its intake takes.

@@ -61,10 +61,13 @@ pub enum ActivityKind {
     StaffInvited,
     InvitationAccepted,
     StaffRemoved,
+    /// A connect session's state read back from the wallet platform,
+    /// because its webhooks never came.
+    SessionReconciled,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 14] = [
+    pub const ALL: [ActivityKind; 15] = [
         Self::SignIn,
         Self::SignOut,
         Self::TenantCreated,
@@ -79,6 +82,7 @@ impl ActivityKind {
         Self::StaffInvited,
         Self::InvitationAccepted,
         Self::StaffRemoved,
+        Self::SessionReconciled,
     ];
 
     pub fn label(self) -> &'static str {
@@ -97,6 +101,7 @@ impl ActivityKind {
             Self::StaffInvited => "Staff invited",
             Self::InvitationAccepted => "Invitation accepted",
             Self::StaffRemoved => "Staff removed",
+            Self::SessionReconciled => "Session reconciled",
         }
     }
 }

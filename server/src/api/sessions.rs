@@ -32,7 +32,7 @@ pub async fn create(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?
     };
-    let invitation = state.issuer.create_invitation(&state.settings.organization_label).await?;
+    let invitation = state.platform.create_invitation(&state.settings.organization_label).await?;
     let now = Utc::now();
     let ttl = chrono::Duration::from_std(state.settings.session_ttl).unwrap_or(chrono::Duration::minutes(15));
     let session = NewSession {

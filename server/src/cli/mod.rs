@@ -1,6 +1,8 @@
-//! The command line: `tidings` (serve, the default) and `tidings simulate …`.
+//! The command line: `tidings` (serve, the default), `tidings admin …`,
+//! `tidings platform …` and `tidings simulate …`.
 
 pub mod admin;
+pub mod platform;
 pub mod simulate;
 pub mod simulate_whatsapp;
 
@@ -20,6 +22,9 @@ pub enum Command {
     /// Set up tenants, staff and API keys.
     #[command(subcommand)]
     Admin(admin::Admin),
+    /// Wire the wallet platform's webhooks to this server.
+    #[command(subcommand)]
+    Platform(platform::Platform),
     /// Play a provider against a running server.
     #[command(subcommand)]
     Simulate(simulate::Simulate),

@@ -22,6 +22,16 @@ pub enum PlatformSettings {
     Simulator,
     /// A real wallet platform reached over OAuth client credentials.
     Remote(RemotePlatform),
+    /// A Hyperledger ACA-Py agent's admin API (`PLATFORM=acapy`).
+    AcaPy(AcaPySettings),
+}
+
+#[derive(Debug, Clone)]
+pub struct AcaPySettings {
+    /// `ACAPY_ADMIN_URL`, e.g. `http://127.0.0.1:8031`.
+    pub admin_url: String,
+    /// `ACAPY_ADMIN_API_KEY`; none for an agent in `--admin-insecure-mode`.
+    pub api_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +92,9 @@ pub struct Settings {
     pub legacy_invitation: Option<LegacyInvitation>,
     /// How long an unscanned invitation stays valid.
     pub session_ttl: Duration,
+    /// How long an open session may go without a webhook before the
+    /// platform is asked where it stands (`RECONCILE_AFTER_SECS`).
+    pub reconcile_after: Duration,
     /// How often expired sessions are swept to `abandoned`.
     pub sweep_interval: Duration,
     /// How often pending deliveries are retried.
@@ -228,9 +241,20 @@ impl Settings {
                     .unwrap_or(1200),
             ),
         };
-        let platform = match first(lookup, &["PLATFORM_BASE_URL", "CONFIRMD_BASE_URL"]) {
-            None => PlatformSettings::Simulator,
-            Some(base_url) => PlatformSettings::Remote(RemotePlatform {
+        let platform = match (first(lookup, &["PLATFORM"]).as_deref(), first(lookup, &["PLATFORM_BASE_URL", "CONFIRMD_BASE_URL"])) {
+            (Some("acapy"), _) => PlatformSettings::AcaPy(AcaPySettings {
+                admin_url: first(lookup, &["ACAPY_ADMIN_URL"])
+                    .context("ACAPY_ADMIN_URL is required with PLATFORM=acapy")?
+                    .trim_end_matches('/')
+                    .to_owned(),
+                api_key: first(lookup, &["ACAPY_ADMIN_API_KEY"]).map(SecretString::from),
+            }),
+            (Some("simulator"), _) | (None, None) => PlatformSettings::Simulator,
+            (Some(other), _) if other != "platform" => {
+                anyhow::bail!("PLATFORM must be acapy, platform or simulator, not {other:?}")
+            }
+            (_, None) => anyhow::bail!("PLATFORM=platform needs PLATFORM_BASE_URL"),
+            (_, Some(base_url)) => PlatformSettings::Remote(RemotePlatform {
                 token_url: first(lookup, &["PLATFORM_TOKEN_URL", "CONFIRMD_TOKEN_URL"])
                     .context("PLATFORM_TOKEN_URL is required with PLATFORM_BASE_URL")?,
                 organization_id: first(lookup, &["ORGANIZATION_ID", "CONFIRMD_ORGANIZATION_ID"])
@@ -264,6 +288,7 @@ impl Settings {
             platform,
             legacy_invitation,
             session_ttl: seconds(lookup, "SESSION_TTL_SECS", 15 * 60)?,
+            reconcile_after: seconds(lookup, "RECONCILE_AFTER_SECS", 30)?,
             sweep_interval: seconds(lookup, "SWEEP_INTERVAL_SECS", 5)?,
             retry_interval: seconds(lookup, "RETRY_INTERVAL_SECS", 5)?,
             max_body_bytes: first(lookup, &["MAX_WEBHOOK_BYTES"])
@@ -359,5 +384,17 @@ mod tests {
         let data_dir = dir.path().display().to_string();
         let err = settings(&[("TIDINGS_DATA_DIR", &data_dir), ("WEBHOOK_SECRET", "x"), ("PLATFORM_BASE_URL", "https://p")]).unwrap_err();
         assert!(err.to_string().contains("PLATFORM_TOKEN_URL"));
+    }
+
+    #[test]
+    fn an_acapy_agent_is_chosen_by_name_and_needs_its_admin_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().display().to_string();
+        let base = [("TIDINGS_DATA_DIR", data_dir.as_str()), ("WEBHOOK_SECRET", "x"), ("PLATFORM", "acapy")];
+        assert!(settings(&base).unwrap_err().to_string().contains("ACAPY_ADMIN_URL"));
+        let s = settings(&[&base[..], &[("ACAPY_ADMIN_URL", "http://127.0.0.1:8031/")]].concat()).unwrap();
+        let PlatformSettings::AcaPy(acapy) = &s.platform else { panic!("expected ACA-Py") };
+        assert_eq!(acapy.admin_url, "http://127.0.0.1:8031");
+        assert!(settings(&[base[0], base[1], ("PLATFORM", "credo")]).is_err(), "an unknown platform is refused");
     }
 }

@@ -18,6 +18,14 @@ pub struct NewDelivery {
     pub received_at: DateTime<Utc>,
 }
 
+/// How the delivery key of a record reconciliation read back from the
+/// platform starts (then the hash of the record's bytes, so reading the
+/// same record twice stores it once). Webhooks' keys never start so.
+pub const RECONCILED_KEY_PREFIX: &str = "reconciled:";
+
+/// The same, as a SQL `LIKE` pattern.
+pub const RECONCILED_KEY_PATTERN: &str = "reconciled:%";
+
 #[cfg(test)]
 impl NewDelivery {
     /// A tenant delivery with `key`, for the store's tests.

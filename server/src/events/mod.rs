@@ -21,7 +21,7 @@ mod wake;
 pub mod whatsapp;
 
 pub use change::{Audience, Change, NotificationChange, Revocation, UnreadCounts};
-pub use delivery::{NewDelivery, StoredDelivery};
+pub use delivery::{NewDelivery, StoredDelivery, RECONCILED_KEY_PATTERN, RECONCILED_KEY_PREFIX};
 pub use parsed::{ParseError, Parsed};
 pub use provider::{Lane, Provider};
 pub use wake::{channels, Wake, Wakeup, Woken};

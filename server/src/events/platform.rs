@@ -154,11 +154,16 @@ fn acapy(obj: &Map<String, Value>, topic_hint: Option<&str>) -> Result<PlatformE
     // `state` is the record's own state (`active`); `rfc23_state` the
     // protocol's (`completed`). Both map to the same status.
     let state = text(obj, "state").or_else(|| text(obj, "rfc23_state"));
+    // A multi-use invitation's own record stays at `invitation` as a
+    // template; each scan makes a connection of its own. The template's id
+    // must not become a session's connection, or the real one would find
+    // the session taken.
+    let template = text(obj, "invitation_mode").as_deref() == Some("multi");
     let connection = if is_connection_family(&family) {
         let state = state.clone().ok_or(PayloadError::Shape("a connection record needs `state`"))?;
         Some(connection_event(
             state,
-            text(obj, "connection_id"),
+            text(obj, "connection_id").filter(|_| !template),
             [text(obj, "invitation_msg_id"), text(obj, "oob_id")],
             text(obj, "their_label"),
             text(obj, "their_did"),

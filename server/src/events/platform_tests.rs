@@ -112,3 +112,46 @@ fn unknown_states_are_kept_but_change_nothing() {
     let ev = parse(br#"{"type":"Connection","connectionId":"c","state":"mystery"}"#, None).unwrap();
     assert_eq!(ev.connection.unwrap().status, None);
 }
+
+/// The inviter's webhooks from a real ACA-Py 1.7 capture, as posted.
+fn captured(name: &str) -> Vec<(String, Vec<u8>)> {
+    let text = String::from_utf8(fixture(&format!("acapy-1.7/{name}"))).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|r| r["path"].as_str().unwrap().starts_with("/webhooks/"))
+        .map(|r| {
+            let topic = r["path"].as_str().unwrap().trim_start_matches("/webhooks/topic/").trim_end_matches('/').to_owned();
+            (topic, r["body"].to_string().into_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn a_real_acapy_single_use_connection_reads_as_one_connection_through_active() {
+    let events: Vec<PlatformEvent> = captured("webhooks-A.jsonl").iter().map(|(t, b)| parse(b, Some(t)).unwrap()).collect();
+    let connections: Vec<&ConnectionEvent> = events.iter().filter_map(|e| e.connection.as_ref()).collect();
+    let statuses: Vec<_> = connections.iter().map(|c| c.status.unwrap()).collect();
+    assert_eq!(statuses, [Invitation, Request, Response, Active]);
+    assert!(connections.iter().all(|c| c.connection_id.as_ref().unwrap().as_str() == "ad28ba67-e5e4-49d1-ba0b-a70a6befc505"));
+    assert!(connections.iter().all(|c| c.invitation_ids[0] == "05b085e0-c54b-4b03-8e43-76687f017c3c"));
+    assert!(events.iter().all(|e| e.delivery_id.is_none()), "ACA-Py sends no delivery id");
+}
+
+#[test]
+fn a_multi_use_template_names_no_connection_and_each_scan_its_own() {
+    let connections: Vec<ConnectionEvent> =
+        captured("multi-use-webhooks.jsonl").iter().filter_map(|(t, b)| parse(b, Some(t)).unwrap().connection).collect();
+    let template = &connections[0];
+    assert_eq!((template.status, template.connection_id.as_ref()), (Some(Invitation), None));
+    let scan: Vec<_> = connections[1..].iter().map(|c| (c.status.unwrap(), c.connection_id.as_ref().unwrap().as_str())).collect();
+    let id = "b2efb0b2-05ab-44a2-a73c-bfe30d7c003b";
+    assert_eq!(scan, [(Invitation, id), (Request, id), (Response, id), (Active, id)]);
+}
+
+#[test]
+fn a_polled_acapy_record_reads_like_its_webhook() {
+    let ev = parse(&fixture("acapy-1.7/A-GET-connection-final.json"), Some("connections")).unwrap();
+    let c = ev.connection.unwrap();
+    assert_eq!((c.status, c.their_label.as_deref()), (Some(Active), Some("Student Wallet")));
+    assert_eq!(c.invitation_ids[0], "05b085e0-c54b-4b03-8e43-76687f017c3c");
+}

@@ -1,7 +1,7 @@
 //! `POST /api/webhooks/confirmd` (and ACA-Py's `…/topic/{topic}/`): the
 //! wallet platform's webhooks, authenticated by `X-API-Key`.
 
-use super::{delivery_key, raw_body, secret_matches};
+use super::{delivery_key, raw_body};
 use crate::error::ApiError;
 use crate::events::platform::{self, PlatformEvent};
 use crate::events::{NewDelivery, Parsed, Provider};
@@ -58,7 +58,7 @@ async fn intake(
     topic_hint: Option<&str>,
 ) -> Result<Response, ApiError> {
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    if !secret_matches(key, &state.settings.webhook_secret) {
+    if !state.platform_keys.accepts(key, Utc::now()) {
         let source = state.client_ip(peer, headers);
         if state.limits.refusals.webhook_refused(source, PROVIDER) {
             tracing::warn!(provider = %PROVIDER, %source, "webhook refused: wrong or missing X-API-Key (not logged again for a minute)");
@@ -67,14 +67,7 @@ async fn intake(
     }
     let body = raw_body(body, state.settings.max_body_bytes)?;
     let event = platform::parse(&body, topic_hint).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let delivery = NewDelivery {
-        provider: PROVIDER,
-        delivery_key: delivery_key(event.delivery_id.as_deref(), &body),
-        topic: event.topic.clone(),
-        body: body.to_vec(),
-        claim: event.connection.as_ref().and_then(|c| c.invitation_ids.first().cloned()),
-        received_at: Utc::now(),
-    };
+    let delivery = stored_as(&event, delivery_key(event.delivery_id.as_deref(), &body), body.to_vec());
     let recorded = state.store.record_deliveries(std::slice::from_ref(&delivery), &state.lease()).await?[0];
     let duplicate = matches!(recorded, Recorded::Duplicate(_));
     tracing::info!(provider = %PROVIDER, topic = %event.topic, duplicate, "webhook stored");
@@ -84,6 +77,20 @@ async fn intake(
         state.deliveries.fresh(id, delivery, Parsed::platform(event), None);
     }
     Ok(response)
+}
+
+/// The delivery a platform event is stored as, under `delivery_key`.
+pub fn stored_as(event: &PlatformEvent, delivery_key: String, body: Vec<u8>) -> NewDelivery {
+    NewDelivery {
+        provider: PROVIDER,
+        delivery_key,
+        topic: event.topic.clone(),
+        body,
+        // An event that arrives before its session is kept unmatched, and
+        // applied once a session with this invitation appears.
+        claim: event.connection.as_ref().and_then(|c| c.invitation_ids.first().cloned()),
+        received_at: Utc::now(),
+    }
 }
 
 /// The seeds' acknowledgement, plus whether this was a repeat. Typed and

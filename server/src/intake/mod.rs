@@ -6,6 +6,8 @@
 //! it produced.
 
 pub mod confirmd;
+pub mod platform_keys;
+pub mod reconcile;
 pub mod tenant;
 pub mod tenant_events;
 pub mod whatsapp;

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Connection, Postgres, QueryBuilder, Row, SqliteConnection};
 
 /// Every table, parents before the tables that refer to them.
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 27] = [
     "tenants",
     "users",
     "memberships",
@@ -37,6 +37,8 @@ const TABLES: [&str; 25] = [
     "outbound_deliveries",
     "outbound_attempts",
     "outbox",
+    "platform_webhook_keys",
+    "platform_webhook_apps",
 ];
 
 /// Rows per INSERT: well under PostgreSQL's 65,535 parameters.

@@ -27,6 +27,8 @@ pub struct DeliverySummary {
     pub session_id: Option<SessionId>,
     pub received_at: DateTime<Utc>,
     pub processed_at: Option<DateTime<Utc>>,
+    /// Read back from the platform by reconciliation, not posted by it.
+    pub reconciled: bool,
 }
 
 /// Which deliveries to list, newest first.
@@ -57,6 +59,9 @@ pub struct DeliveryStats {
     pub by_topic: Vec<TopicCount>,
     /// Sessions linked by the legacy multi-use guess.
     pub legacy_guesses: i64,
+    /// Deliveries reconciliation read back from the platform because their
+    /// webhooks never came.
+    pub reconciled: i64,
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ mod error;
 mod invitations;
 mod jobs;
 mod outbound;
+mod platform_webhooks;
 mod postgres;
 mod retention;
 mod rows;
@@ -27,6 +28,7 @@ pub use deliveries::*;
 pub use error::{StoreError, StoreResult};
 pub use invitations::*;
 pub use outbound::*;
+pub use platform_webhooks::*;
 pub use postgres::PostgresStore;
 pub use retention::*;
 pub use sessions::*;
@@ -49,6 +51,7 @@ pub trait Store:
     + TenantWebhookStore
     + TenantDataStore
     + OutboundStore
+    + PlatformWebhookStore
     + RetentionStore
     + ApplyStore
     + 'static
@@ -65,6 +68,7 @@ impl<
             + TenantWebhookStore
             + TenantDataStore
             + OutboundStore
+            + PlatformWebhookStore
             + RetentionStore
             + ApplyStore
             + 'static,

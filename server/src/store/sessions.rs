@@ -60,7 +60,33 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
 }
 
+/// An open session, as reconciliation asks the platform about it.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct OpenSession {
+    pub session_id: SessionId,
+    pub status: ConnectionStatus,
+    pub out_of_band_id: OutOfBandId,
+    pub invitation_id: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which open sessions [`SessionStore::stalled_sessions`] lists: those
+/// whose last move lies in `since..before` (a pass pages through them by
+/// moving `since` on), or only one.
+#[derive(Clone, Copy, Debug)]
+pub struct StalledWindow<'a> {
+    pub since: DateTime<Utc>,
+    pub before: DateTime<Utc>,
+    pub only: Option<&'a SessionId>,
+}
+
+/// The statuses a session can still move on from by a webhook.
+pub const OPEN_STATUSES: [ConnectionStatus; 3] = [ConnectionStatus::Invitation, ConnectionStatus::Request, ConnectionStatus::Response];
+
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn session(&self, id: &SessionId) -> StoreResult<Option<SessionView>>;
+    /// Up to `limit` open, unexpired sessions (or only `only`) that last
+    /// moved after `since` and before `before`, longest-stalled first.
+    async fn stalled_sessions(&self, window: StalledWindow<'_>, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OpenSession>>;
 }

@@ -10,6 +10,7 @@ use super::pump::{self, close, text};
 use crate::hub::Channel;
 use crate::limits::SocketSlot;
 use crate::state::AppState;
+use crate::store::OPEN_STATUSES;
 use app::protocol::{ClientMessage, Epoch, Resume, ServerMessage, SessionId, StreamStart};
 use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -105,6 +106,12 @@ async fn hello(state: &AppState, session_id: &SessionId, start: StreamStart) -> 
     };
     if let Some(connection) = &session.connection_id {
         state.hub.link(session_id, connection);
+    }
+    // A page back after a long gap: its webhooks may have been lost
+    // meanwhile, so ask the platform now rather than at the next pass.
+    let quiet_for = (Utc::now() - session.updated_at).to_std().unwrap_or_default();
+    if OPEN_STATUSES.contains(&session.status) && quiet_for >= state.settings.reconcile_after {
+        state.reconcile.check(session_id.clone());
     }
     Ok(text(&ServerMessage::Connected {
         session_id: session.session_id,

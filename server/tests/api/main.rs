@@ -4,6 +4,8 @@
 //! loopback; in this process, or (to kill it) as the real binary in a
 //! process of its own.
 
+mod acapy;
+mod acapy_agent;
 mod auth;
 mod backend;
 mod bell_storm;
@@ -17,6 +19,7 @@ mod helpers;
 mod intake;
 mod lifecycle;
 mod outbound;
+mod platform_apps;
 mod process;
 mod redis_server;
 mod resume;

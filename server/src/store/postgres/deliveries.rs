@@ -2,7 +2,7 @@
 //! writer; claims lock what they take `FOR UPDATE SKIP LOCKED`, so nodes never take the same delivery or wait on each other.
 
 use super::PostgresStore;
-use crate::events::{NewDelivery, Provider, StoredDelivery};
+use crate::events::{NewDelivery, Provider, StoredDelivery, RECONCILED_KEY_PATTERN};
 use crate::store::*;
 use app::protocol::DeliveryStatus;
 use async_trait::async_trait;
@@ -91,16 +91,18 @@ impl DeliveryStore for PostgresStore {
     }
 
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats> {
-        let (total, processed, pending, unmatched, last24h): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        let (total, processed, pending, unmatched, last24h, reconciled): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), \
              COUNT(*) FILTER (WHERE status = $1), COUNT(*) FILTER (WHERE status = $2), \
-             COUNT(*) FILTER (WHERE status = $3), COUNT(*) FILTER (WHERE received_at >= $4) \
+             COUNT(*) FILTER (WHERE status = $3), COUNT(*) FILTER (WHERE received_at >= $4), \
+             COUNT(*) FILTER (WHERE delivery_key LIKE $5) \
              FROM webhook_deliveries",
         )
         .bind(DeliveryStatus::Processed)
         .bind(DeliveryStatus::Pending)
         .bind(DeliveryStatus::Unmatched)
         .bind(now - chrono::Duration::hours(24))
+        .bind(RECONCILED_KEY_PATTERN)
         .fetch_one(&self.pool)
         .await?;
         // Topics in byte order, as SQLite sorts them.
@@ -116,19 +118,20 @@ impl DeliveryStore for PostgresStore {
             .bind(MatchRule::LegacyGuess)
             .fetch_one(&self.pool)
             .await?;
-        Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses })
+        Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses, reconciled })
     }
 
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>> {
         Ok(sqlx::query_as(
-            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at \
-             FROM webhook_deliveries \
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \
+             delivery_key LIKE $4 AS reconciled FROM webhook_deliveries \
              WHERE ($1::text IS NULL OR topic = $1 OR topic LIKE $1 || '.%') AND ($2::text IS NULL OR status = $2) \
              ORDER BY id DESC LIMIT $3",
         )
         .bind(&filter.topic)
         .bind(filter.status)
         .bind(filter.limit)
+        .bind(RECONCILED_KEY_PATTERN)
         .fetch_all(&self.pool)
         .await?)
     }

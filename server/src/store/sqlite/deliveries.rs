@@ -3,7 +3,7 @@
 //! lock's turn like every other writer.
 
 use super::SqliteStore;
-use crate::events::{NewDelivery, Provider, StoredDelivery};
+use crate::events::{NewDelivery, Provider, StoredDelivery, RECONCILED_KEY_PATTERN};
 use crate::store::*;
 use app::protocol::DeliveryStatus;
 use async_trait::async_trait;
@@ -96,16 +96,18 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn delivery_stats(&self, now: DateTime<Utc>) -> StoreResult<DeliveryStats> {
-        let (total, processed, pending, unmatched, last24h): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        let (total, processed, pending, unmatched, last24h, reconciled): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), \
              COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0), \
-             COALESCE(SUM(status = ?), 0), COALESCE(SUM(received_at >= ?), 0) \
+             COALESCE(SUM(status = ?), 0), COALESCE(SUM(received_at >= ?), 0), \
+             COALESCE(SUM(delivery_key LIKE ?), 0) \
              FROM webhook_deliveries",
         )
         .bind(DeliveryStatus::Processed)
         .bind(DeliveryStatus::Pending)
         .bind(DeliveryStatus::Unmatched)
         .bind(now - chrono::Duration::hours(24))
+        .bind(RECONCILED_KEY_PATTERN)
         .fetch_one(&self.pool)
         .await?;
         let by_topic = sqlx::query_as::<_, (String, i64)>(
@@ -120,19 +122,20 @@ impl DeliveryStore for SqliteStore {
             .bind(MatchRule::LegacyGuess)
             .fetch_one(&self.pool)
             .await?;
-        Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses })
+        Ok(DeliveryStats { total, processed, pending, unmatched, last24h, by_topic, legacy_guesses, reconciled })
     }
 
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>> {
         Ok(sqlx::query_as(
-            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at \
-             FROM webhook_deliveries \
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \
+             delivery_key LIKE ?4 AS reconciled FROM webhook_deliveries \
              WHERE (?1 IS NULL OR topic = ?1 OR topic LIKE ?1 || '.%') AND (?2 IS NULL OR status = ?2) \
              ORDER BY id DESC LIMIT ?3",
         )
         .bind(&filter.topic)
         .bind(filter.status)
         .bind(filter.limit)
+        .bind(RECONCILED_KEY_PATTERN)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -11,6 +11,7 @@ mod notification_sql;
 mod notifications;
 mod orders;
 mod outbound;
+mod platform_webhooks;
 mod retention;
 mod sessions;
 mod tenant_webhooks;

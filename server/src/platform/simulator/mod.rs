@@ -1,22 +1,48 @@
-//! A faithful stand-in for the wallet platform, served under `/sim/platform`
-//! when no real platform is configured: the OAuth token endpoint and the
-//! create-invitation endpoint, with the same shapes and the same refusals
-//! (wrong client credentials, missing or unknown bearer token).
+//! A faithful stand-in for the seeds' wallet platform, served under
+//! `/sim/platform` when no real platform is configured: the OAuth token
+//! endpoint, the create-invitation endpoint, and the webhook-app API
+//! ([`apps`]), with the same shapes and the same refusals (wrong client
+//! credentials, missing or unknown bearer token). A wallet scanning a code
+//! is played by [`wallet`]: the platform then posts its webhooks to the
+//! registered apps and logs each attempt, as the real one does.
+
+mod apps;
+mod wallet;
 
 use super::invitation;
+use crate::config::RemotePlatform;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Where the simulator is mounted.
 pub const MOUNT: &str = "/sim/platform";
+/// Its OAuth client id; the secret is the data directory's
+/// `platform-simulator-secret`, so the `tidings platform` commands can
+/// sign in to the simulator a running server hosts.
+pub const CLIENT_ID: &str = "tidings-simulator";
+/// The data directory's file that holds the client secret.
+pub const SECRET_FILE: &str = "platform-simulator-secret";
+/// The organisation the simulator's client acts for.
+pub const ORGANIZATION: &str = "simulated-organization";
+
+/// The client settings for the simulator served at `base_url`.
+pub fn client_settings(base_url: &str, client_secret: SecretString) -> RemotePlatform {
+    RemotePlatform {
+        token_url: format!("{base_url}/token"),
+        base_url: base_url.to_owned(),
+        organization_id: ORGANIZATION.into(),
+        client_id: CLIENT_ID.into(),
+        client_secret,
+    }
+}
 
 pub struct Simulator {
     pub client_id: String,
@@ -24,15 +50,21 @@ pub struct Simulator {
     /// The DIDComm endpoint written into invitations.
     endpoint: String,
     tokens: Mutex<HashSet<String>>,
+    /// Invitations made, by invitation id: their organisation and
+    /// out-of-band id, for the wallet to answer.
+    invitations: Mutex<HashMap<String, (String, String)>>,
+    apps: apps::Apps,
 }
 
 impl Simulator {
-    pub fn new(base_url: &str) -> Arc<Self> {
+    pub fn new(base_url: &str, client_secret: SecretString) -> Arc<Self> {
         Arc::new(Self {
-            client_id: format!("sim-{}", crate::random_token(8)),
-            client_secret: SecretString::from(crate::random_token(24)),
+            client_id: CLIENT_ID.into(),
+            client_secret,
             endpoint: format!("{base_url}/didcomm"),
             tokens: Mutex::new(HashSet::new()),
+            invitations: Mutex::default(),
+            apps: apps::Apps::default(),
         })
     }
 
@@ -42,7 +74,16 @@ impl Simulator {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new().route("/token", post(issue_token)).route("/v1/orgs/{org}/connections", post(create_invitation)).with_state(self)
+        Router::new()
+            .route("/token", post(issue_token))
+            .route("/v1/orgs/{org}/connections", post(create_invitation))
+            .route("/orgs/{org}/apps", post(apps::create))
+            .route("/orgs/{org}/apps/{app}", get(apps::show))
+            .route("/orgs/{org}/apps/{app}/test", post(apps::test))
+            .route("/orgs/{org}/apps/{app}/rotate-secret", post(apps::rotate_secret))
+            .route("/orgs/{org}/apps/{app}/deliveries", get(apps::deliveries))
+            .route("/wallet/accept", post(wallet::accept))
+            .with_state(self)
     }
 
     fn knows(&self, headers: &HeaderMap) -> bool {
@@ -90,6 +131,7 @@ async fn create_invitation(
     let out_of_band_id = crate::random_uuid();
     let invitation_id = crate::random_uuid();
     let label = req.label.unwrap_or_else(|| org.clone());
+    sim.invitations.lock().expect("invitations").insert(invitation_id.clone(), (org.clone(), out_of_band_id.clone()));
     let url = invitation::build_url(&sim.endpoint, &invitation_id, &label, &crate::random_token(16));
     let body = json!({
         "statusCode": 201,
@@ -112,24 +154,16 @@ async fn create_invitation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RemotePlatform;
-    use crate::platform::{InvitationIssuer, PlatformClient};
+    use crate::platform::{PlatformClient, WalletPlatform};
 
     /// The real client against the simulator on a real socket.
     async fn serve() -> (Arc<Simulator>, RemotePlatform) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let sim = Simulator::new(&base_url);
+        let sim = Simulator::new(&base_url, SecretString::from("sim-secret"));
         let router = sim.clone().router();
         tokio::spawn(async move { axum::serve(listener, router).await });
-        let remote = RemotePlatform {
-            token_url: format!("{base_url}/token"),
-            base_url,
-            organization_id: "org".into(),
-            client_id: sim.client_id.clone(),
-            client_secret: sim.client_secret.clone(),
-        };
-        (sim, remote)
+        (sim, client_settings(&base_url, SecretString::from("sim-secret")))
     }
 
     #[tokio::test]
