@@ -40,6 +40,8 @@ function env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv 
     LEPTOS_OUTPUT_NAME: 'tidings',
     LEPTOS_SITE_ROOT: SITE_ROOT,
     LEPTOS_SITE_PKG_DIR: 'pkg',
+    // The build names files by their content (hash.txt beside the binary).
+    LEPTOS_HASH_FILES: 'true',
     TIDINGS_DATA_DIR: dataDir,
     WEBHOOK_SECRET: SECRET,
     TIDINGS_ADMIN_EMAIL: ADMIN.email,

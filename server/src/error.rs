@@ -56,6 +56,10 @@ impl IntoResponse for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
+        if status.is_client_error() {
+            // Inside the request's span, so the line carries its request id.
+            tracing::info!(status = status.as_u16(), reason = %self, "request refused");
+        }
         (status, Json(json!({ "success": false, "error": self.to_string() }))).into_response()
     }
 }

@@ -36,6 +36,7 @@ pub mod hub;
 pub mod intake;
 pub mod limits;
 pub mod matching;
+pub mod metrics;
 pub mod os;
 pub mod outbound;
 pub mod platform;
@@ -96,14 +97,23 @@ impl Application {
     pub fn dispatcher(&self) -> outbound::Dispatcher {
         let allow_internal = self.state.settings.outbound_allow_internal;
         let owner = self.state.node.clone();
-        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), self.state.signer.clone(), allow_internal, owner)
+        let metrics = self.state.metrics.clone();
+        outbound::Dispatcher::new(
+            self.state.store.clone(),
+            self.state.relay.clone(),
+            self.state.signer.clone(),
+            allow_internal,
+            owner,
+            metrics,
+        )
     }
 
     /// The same, resolving host names with `lookup` (tests control DNS).
     pub fn dispatcher_resolving_with(&self, lookup: Arc<dyn outbound::guard::Lookup>) -> outbound::Dispatcher {
         let allow_internal = self.state.settings.outbound_allow_internal;
         let signer = Arc::new(outbound::signer::Signer::new(allow_internal, lookup));
-        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), signer, allow_internal, self.state.node.clone())
+        let (owner, metrics) = (self.state.node.clone(), self.state.metrics.clone());
+        outbound::Dispatcher::new(self.state.store.clone(), self.state.relay.clone(), signer, allow_internal, owner, metrics)
     }
 }
 
@@ -144,6 +154,7 @@ impl Application {
             deliveries: wake_tx,
             reconcile,
             platform_keys,
+            metrics: Arc::default(),
             relay,
             node,
             signer,
@@ -176,6 +187,7 @@ impl Application {
                 connect_tenant: Some(state.settings.connect_tenant),
             },
             node: state.node.clone(),
+            metrics: state.metrics.clone(),
         };
         let (paused, retry_interval) = (state.settings.process_paused, state.settings.retry_interval);
         let worker = async move {
@@ -187,7 +199,7 @@ impl Application {
             processor.run(wake_rx, retry_interval).await
         };
         let background = [
-            tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe(), state.bus.gaps())),
+            tokio::spawn(hub::run_dispatch(state.hub.clone(), state.bus.subscribe(), state.bus.gaps(), state.metrics.clone())),
             tokio::spawn(state.hub.clone().run_heartbeat(ws::PING_EVERY)),
             tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
             tokio::spawn(housekeeping::run(state.clone())),
@@ -203,6 +215,7 @@ impl Application {
             state.signer.clone(),
             state.settings.outbound_allow_internal,
             state.node.clone(),
+            state.metrics.clone(),
         );
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();

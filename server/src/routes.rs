@@ -1,19 +1,24 @@
 //! The router: the JSON API, webhooks, sockets, the simulator (when on),
 //! and the Leptos pages with their static files.
 
+use crate::events::Provider;
 use crate::graph::simulator::{self as graph_simulator, GraphSimulator};
 use crate::platform::simulator::{self, Simulator};
 use crate::state::AppState;
 use crate::{api, auth, intake, ws};
 use app::{shell, App};
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The simulators this server hosts, when no real provider is configured.
@@ -33,10 +38,12 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/webhooks/ping", post(intake::tenant::ping))
         .route("/api/webhooks/health", get(intake::tenant_events::health))
         .route("/api/webhooks/{kind}", post(intake::tenant_events::receive))
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_webhook));
     let api = Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
         .route("/api/auth/login", post(auth::login::login))
         .route("/api/auth/logout", post(auth::login::logout))
@@ -78,12 +85,23 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
 
     let options = state.leptos_options.clone();
     let pages = generate_route_list(App);
+    // Pages and their files are compressed; API answers and webhook
+    // acknowledgements are small, and compressing them would cost every
+    // webhook CPU for nothing.
+    let site = Router::new()
+        .leptos_routes(&state, pages, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(cache_assets))
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .with_state(state.clone());
+    let timeout = state.settings.request_timeout;
     let mut router = Router::new()
         .merge(webhooks)
         .merge(api)
-        .leptos_routes(&state, pages, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state);
+        .with_state(state)
+        .merge(site)
+        // Sockets live long: only their upgrade is a request, answered at once.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     if let Some(sim) = simulators.platform {
         router = router.nest(simulator::MOUNT, sim.router());
     }
@@ -94,7 +112,39 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .layer(axum::middleware::map_response(close_after_unread_body))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Each request's span: what the logs written while answering it carry.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+}
+
+/// Counts each webhook's answer by provider and outcome.
+async fn count_webhook(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let provider = match request.uri().path() {
+        p if p.starts_with("/api/webhooks/confirmd") => Some(Provider::Platform),
+        "/api/webhooks/whatsapp" | "/college/whatsapp/webhook" => Some(Provider::WhatsApp),
+        _ => Some(Provider::Tenant),
+    }
+    .filter(|_| request.method() == Method::POST);
+    let response = next.run(request).await;
+    if let Some(provider) = provider {
+        state.metrics.webhook(provider.as_str(), response.status());
+    }
+    response
+}
+
+/// Files under `/pkg/` carry a hash of their content in their names (the
+/// build's `hash-files`), so a browser may keep them for a year.
+async fn cache_assets(uri: Uri, mut response: Response) -> Response {
+    if uri.path().starts_with("/pkg/") && response.status() == StatusCode::OK {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    response
 }
 
 /// A 413 is answered without reading the rest of the body, so the

@@ -49,6 +49,7 @@ pub struct Shared {
     pub deliveries: Wake,
     /// The `X-API-Key`s the wallet platform's webhooks may carry.
     pub platform_keys: Arc<crate::intake::platform_keys::PlatformKeys>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Asks reconciliation to look a session up on the platform now.
     pub reconcile: crate::intake::reconcile::Nudge,
     /// Publishes what units of work committed.

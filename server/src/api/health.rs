@@ -1,14 +1,17 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (this node can do
-//! its work: the store answers, the bus links it to the other nodes, and
-//! fewer deliveries wait to be applied than `READY_MAX_BACKLOG`), for load
-//! balancers and orchestrators. A failed check says why; nothing in them is
-//! secret.
+//! its work: the store takes a write through the writer, the bus links it
+//! to the other nodes, and fewer deliveries wait to be applied than
+//! `READY_MAX_BACKLOG`), for load balancers and orchestrators. A failed
+//! check says why; nothing in them is secret.
 
+use crate::events::Provider;
 use crate::state::AppState;
+use crate::store;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
+use std::time::Duration;
 
 #[derive(Serialize)]
 pub struct Health {
@@ -35,9 +38,14 @@ impl Check {
     }
 }
 
+/// How long the store's write probe may take before the node counts as
+/// not ready.
+const WRITE_PROBE: Duration = Duration::from_secs(2);
+
 #[derive(Serialize)]
 pub struct Checks {
     store: Check,
+    writer: Check,
     bus: Check,
     backlog: Check,
 }
@@ -56,8 +64,25 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         Ok(_) => Ok(()),
         Err(_) => Err("unknown: the store did not answer".to_owned()),
     };
-    let checks = Checks { store: Check::of(pending.map(drop)), bus: Check::of(state.bus.link()), backlog: Check::of(backlog) };
-    let ready = checks.store.ok && checks.bus.ok && checks.backlog.ok;
+    let checks = Checks {
+        store: Check::of(pending.map(drop)),
+        writer: Check::of(write_probe(&state).await),
+        bus: Check::of(state.bus.link()),
+        backlog: Check::of(backlog),
+    };
+    let ready = checks.store.ok && checks.writer.ok && checks.bus.ok && checks.backlog.ok;
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(Readiness { ready, checks }))
+}
+
+/// A unit of work through the writer that writes (an update that matches
+/// nothing still needs the write lock): the writer is alive and the store
+/// takes writes.
+async fn write_probe(state: &AppState) -> Result<(), String> {
+    let probe = store::run(state.store.as_ref(), |tx| Ok(tx.requeue_unmatched(Provider::Tenant, "readiness-probe")?.len()));
+    match tokio::time::timeout(WRITE_PROBE, probe).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(format!("the store refused a write: {err}")),
+        Err(_) => Err(format!("the store took no write within {} s", WRITE_PROBE.as_secs())),
+    }
 }

@@ -140,6 +140,12 @@ pub struct Settings {
     pub resume_history: HistoryLimits,
     /// The bus across nodes (`REDIS_URL`); none: in-process, one node.
     pub redis_url: Option<String>,
+    /// The bearer token `GET /metrics` requires (`METRICS_TOKEN`); none:
+    /// no metrics endpoint.
+    pub metrics_token: Option<SecretString>,
+    /// Longest a request may take before it is answered `408`
+    /// (`REQUEST_TIMEOUT_SECS`; sockets and their upgrades are exempt).
+    pub request_timeout: Duration,
     /// Deliveries that may wait to be applied before `/readyz` says this
     /// node is not ready (`READY_MAX_BACKLOG`).
     pub ready_max_backlog: i64,
@@ -326,6 +332,8 @@ impl Settings {
             sessions_per_minute: number(lookup, "SESSIONS_PER_MINUTE_PER_IP", 60)?,
             redis_url: first(lookup, &["REDIS_URL"]).filter(|u| !u.is_empty()),
             ready_max_backlog: number(lookup, "READY_MAX_BACKLOG", 10_000)?,
+            metrics_token: first(lookup, &["METRICS_TOKEN"]).map(SecretString::from),
+            request_timeout: seconds(lookup, "REQUEST_TIMEOUT_SECS", 30)?,
             resume_history: {
                 let default = HistoryLimits::default();
                 HistoryLimits {

@@ -4,18 +4,29 @@
 use super::{Channel, Frame, Hub};
 use crate::bus::Delivered;
 use crate::events::{Audience, Change, NotificationChange};
+use crate::metrics::Metrics;
 use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
+use chrono::Utc;
 use serde::Serialize;
+use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
-pub async fn run(hub: Hub, mut events: broadcast::Receiver<Delivered>, mut gaps: watch::Receiver<u64>) {
+pub async fn run(hub: Hub, mut events: broadcast::Receiver<Delivered>, mut gaps: watch::Receiver<u64>, metrics: Arc<Metrics>) {
     loop {
         tokio::select! {
             received = events.recv() => match received {
                 Ok(Delivered { change, place }) => {
                     hub.enter(place);
+                    // A session's change carries its commit time.
+                    let committed = match &change {
+                        Change::SessionStatus { at, .. } => Some(*at),
+                        _ => None,
+                    };
                     dispatch(&hub, change);
+                    if let Some(at) = committed {
+                        metrics.dispatched((Utc::now() - at).to_std().unwrap_or_default());
+                    }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     // Some events are gone: every page must resynchronise.

@@ -74,6 +74,8 @@ struct Index {
     /// Sockets whose credentials run out, by when (Unix seconds).
     expiring: BTreeSet<(i64, SocketId)>,
     history: history::History,
+    /// Sockets closed for not keeping up, since start (for the metrics).
+    slow_disconnects: u64,
 }
 
 impl Default for Index {
@@ -98,6 +100,7 @@ impl Index {
             links: HashMap::new(),
             expiring: BTreeSet::new(),
             history: history::History::new(limits),
+            slow_disconnects: 0,
         }
     }
 
@@ -116,6 +119,7 @@ impl Index {
         }
         if !slow.is_empty() {
             tracing::warn!(?channel, dropped = slow.len(), "disconnected slow sockets");
+            self.slow_disconnects += slow.len() as u64;
         }
         for id in slow {
             self.remove(id);
@@ -202,6 +206,11 @@ impl Hub {
     /// A hub keeping `limits` of history for sockets that resume.
     pub fn new(limits: HistoryLimits) -> Self {
         Self { inner: Arc::new(Mutex::new(Index::new(limits))), closing: Arc::default() }
+    }
+
+    /// Sockets closed for not keeping up, since start.
+    pub fn slow_disconnects(&self) -> u64 {
+        self.inner.lock().expect("hub lock").slow_disconnects
     }
 
     /// Adds a socket; frames for its channels arrive in the mailbox.

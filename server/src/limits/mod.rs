@@ -10,7 +10,7 @@ mod sockets;
 
 pub use client_ip::{client_ip, TrustedProxies};
 pub use refusals::Refusals;
-pub use sockets::{SlotRefused, SocketSlot, SocketSlots};
+pub use sockets::{SlotRefused, SocketEndpoint, SocketSlot, SocketSlots};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;

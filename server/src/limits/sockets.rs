@@ -16,6 +16,28 @@ pub struct SocketSlots {
 struct Open {
     total: usize,
     by_ip: HashMap<IpAddr, usize>,
+    /// In [`SocketEndpoint::ALL`]'s order, for the metrics.
+    by_endpoint: [usize; 3],
+}
+
+/// Which socket endpoint a slot is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketEndpoint {
+    Connections,
+    Tenant,
+    WhatsApp,
+}
+
+impl SocketEndpoint {
+    pub const ALL: [SocketEndpoint; 3] = [Self::Connections, Self::Tenant, Self::WhatsApp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connections => "connections",
+            Self::Tenant => "tenant",
+            Self::WhatsApp => "whatsapp",
+        }
+    }
 }
 
 /// Why a socket was not let in.
@@ -31,6 +53,7 @@ pub enum SlotRefused {
 pub struct SocketSlot {
     open: Arc<Mutex<Open>>,
     ip: IpAddr,
+    endpoint: SocketEndpoint,
 }
 
 impl SocketSlots {
@@ -38,7 +61,7 @@ impl SocketSlots {
         Self { max, per_ip, open: Arc::default() }
     }
 
-    pub fn acquire(&self, ip: IpAddr) -> Result<SocketSlot, SlotRefused> {
+    pub fn acquire(&self, ip: IpAddr, endpoint: SocketEndpoint) -> Result<SocketSlot, SlotRefused> {
         let mut open = self.open.lock().expect("slots lock");
         if open.total >= self.max {
             return Err(SlotRefused::Full);
@@ -49,11 +72,17 @@ impl SocketSlots {
         }
         *mine += 1;
         open.total += 1;
-        Ok(SocketSlot { open: self.open.clone(), ip })
+        open.by_endpoint[endpoint as usize] += 1;
+        Ok(SocketSlot { open: self.open.clone(), ip, endpoint })
     }
 
     pub fn open(&self) -> usize {
         self.open.lock().expect("slots lock").total
+    }
+
+    pub fn open_by_endpoint(&self) -> [(SocketEndpoint, usize); 3] {
+        let by_endpoint = self.open.lock().expect("slots lock").by_endpoint;
+        SocketEndpoint::ALL.map(|e| (e, by_endpoint[e as usize]))
     }
 }
 
@@ -61,6 +90,7 @@ impl Drop for SocketSlot {
     fn drop(&mut self) {
         let mut open = self.open.lock().expect("slots lock");
         open.total -= 1;
+        open.by_endpoint[self.endpoint as usize] -= 1;
         if let Some(n) = open.by_ip.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
@@ -79,13 +109,15 @@ mod tests {
         let slots = SocketSlots::new(3, 2);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let a1 = slots.acquire(a).unwrap();
-        let _a2 = slots.acquire(a).unwrap();
-        assert_eq!(slots.acquire(a).err(), Some(SlotRefused::TooManyFromAddress));
-        let _b1 = slots.acquire(b).unwrap();
-        assert_eq!(slots.acquire(b).err(), Some(SlotRefused::Full));
+        let ws = SocketEndpoint::Tenant;
+        let a1 = slots.acquire(a, ws).unwrap();
+        let _a2 = slots.acquire(a, SocketEndpoint::Connections).unwrap();
+        assert_eq!(slots.acquire(a, ws).err(), Some(SlotRefused::TooManyFromAddress));
+        let _b1 = slots.acquire(b, ws).unwrap();
+        assert_eq!(slots.acquire(b, ws).err(), Some(SlotRefused::Full));
         drop(a1);
-        let _b2 = slots.acquire(b).unwrap();
+        let _b2 = slots.acquire(b, ws).unwrap();
         assert_eq!(slots.open(), 3);
+        assert_eq!(slots.open_by_endpoint()[..2], [(SocketEndpoint::Connections, 1), (ws, 2)]);
     }
 }

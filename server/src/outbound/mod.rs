@@ -15,6 +15,7 @@ pub mod guard;
 pub mod schedule;
 pub mod signer;
 
+use crate::metrics::Metrics;
 use crate::process::notify::notify;
 use crate::process::relay::Relay;
 use crate::store::{self, Attempt, DueDelivery, NewNotification, Next, Store};
@@ -43,11 +44,19 @@ pub struct Dispatcher {
     allow_internal: bool,
     /// This run of this node, which the deliveries it sends are leased to.
     owner: Arc<str>,
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, relay: Relay, signer: Arc<Signer>, allow_internal: bool, owner: Arc<str>) -> Self {
-        Self { store, relay, signer, allow_internal, owner }
+    pub fn new(
+        store: Arc<dyn Store>,
+        relay: Relay,
+        signer: Arc<Signer>,
+        allow_internal: bool,
+        owner: Arc<str>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self { store, relay, signer, allow_internal, owner, metrics }
     }
 
     /// Attempts due deliveries every `every`, until the task is dropped.
@@ -92,6 +101,7 @@ impl Dispatcher {
         let made = d.attempts + 1;
         if !d.endpoint_enabled {
             let attempt = Attempt { at: now, status_code: None, duration_ms: 0, response: None, error: Some("endpoint disabled".into()) };
+            self.metrics.outbound_attempt("endpoint_disabled");
             return Ok(self.store.record_attempt(d.id, &attempt, Next::Failed).await?);
         }
         let timeout = self.store.webhook_settings(d.tenant).await?.timeout_ms.clamp(1_000, 120_000) as u64;
@@ -110,6 +120,11 @@ impl Dispatcher {
                 (attempt, schedule::decide(made, Answer::NoAnswer, now))
             }
         };
+        self.metrics.outbound_attempt(match attempt.status_code {
+            Some(code) if (200..300).contains(&code) => "delivered",
+            Some(_) => "refused",
+            None => "no_answer",
+        });
         self.store.record_attempt(d.id, &attempt, next).await?;
         tracing::info!(delivery = d.id, endpoint = d.endpoint_id, status = ?attempt.status_code, ?next, "outbound attempt");
         self.update_health(d, next, gone, now).await

@@ -61,6 +61,7 @@ pub struct Processor {
     pub context: Context,
     /// This node, as lease holder.
     pub node: Arc<str>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A delivery being applied, and who waits for what it produces.
@@ -172,7 +173,13 @@ impl Processor {
             }
         }
         let (units, waiting): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
-        let outcomes = futures_util::future::join_all(units.into_iter().map(|units| self.store.apply(self.node.clone(), units))).await;
+        let outcomes = futures_util::future::join_all(units.into_iter().map(|units| async move {
+            let (count, started) = (units.len(), std::time::Instant::now());
+            let outcome = self.store.apply(self.node.clone(), units).await;
+            self.metrics.applied(count, started.elapsed());
+            outcome
+        }))
+        .await;
         for (waiting, outcome) in waiting.into_iter().zip(outcomes) {
             match outcome {
                 Ok(done) => self.finish(waiting, done).await,

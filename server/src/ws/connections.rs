@@ -45,7 +45,7 @@ pub async fn upgrade(
     Query(query): Query<SocketQuery>,
     State(state): State<AppState>,
 ) -> Response {
-    let slot = match super::take_slot(&state, peer, &headers) {
+    let slot = match super::take_slot(&state, peer, &headers, crate::limits::SocketEndpoint::Connections) {
         Ok(slot) => slot,
         Err(refused) => return refused,
     };

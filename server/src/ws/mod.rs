@@ -15,7 +15,7 @@ pub use pump::PING_EVERY;
 
 use crate::auth::Staff;
 use crate::hub::{Channel, Grant, Registration};
-use crate::limits::{SlotRefused, SocketSlot};
+use crate::limits::{SlotRefused, SocketEndpoint, SocketSlot};
 use crate::state::AppState;
 use app::protocol::{Resume, StreamStart, TenantId};
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
@@ -30,8 +30,8 @@ const MAX_REFUSALS: u8 = 5;
 /// A slot under the socket caps for a new socket from `peer`, or the answer
 /// that refuses it (rare, so its size does not matter).
 #[allow(clippy::result_large_err)]
-fn take_slot(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<SocketSlot, Response> {
-    state.limits.sockets.acquire(state.client_ip(peer, headers)).map_err(|refused| {
+fn take_slot(state: &AppState, peer: SocketAddr, headers: &HeaderMap, endpoint: SocketEndpoint) -> Result<SocketSlot, Response> {
+    state.limits.sockets.acquire(state.client_ip(peer, headers), endpoint).map_err(|refused| {
         let status = match refused {
             SlotRefused::Full => StatusCode::SERVICE_UNAVAILABLE,
             SlotRefused::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
@@ -56,12 +56,13 @@ async fn upgrade_for_staff<Fut>(
     peer: SocketAddr,
     headers: &HeaderMap,
     state: &AppState,
+    endpoint: SocketEndpoint,
     serve: fn(WebSocket, Option<Staff>, AppState, SocketSlot) -> Fut,
 ) -> Response
 where
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let slot = match take_slot(state, peer, headers) {
+    let slot = match take_slot(state, peer, headers, endpoint) {
         Ok(slot) => slot,
         Err(refused) => return refused,
     };

@@ -30,7 +30,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Response {
-    super::upgrade_for_staff(ws, peer, &headers, &state, serve).await
+    super::upgrade_for_staff(ws, peer, &headers, &state, crate::limits::SocketEndpoint::Tenant, serve).await
 }
 
 /// What a socket has joined, and how often it was refused.

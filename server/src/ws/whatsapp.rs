@@ -34,7 +34,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Response {
-    super::upgrade_for_staff(ws, peer, &headers, &state, serve).await
+    super::upgrade_for_staff(ws, peer, &headers, &state, crate::limits::SocketEndpoint::WhatsApp, serve).await
 }
 
 /// Why a subscription was refused.

@@ -45,3 +45,47 @@ async fn a_node_is_healthy_and_ready_until_its_backlog_passes_the_limit() {
     assert_eq!(body["checks"]["backlog"]["ok"], false);
     assert!(body["checks"]["backlog"]["reason"].as_str().unwrap().starts_with("2 deliveries wait"), "{body}");
 }
+
+/// Holds the store's write lock from another connection until dropped, as
+/// a stuck process or an operator's long transaction would: SQLite's
+/// `BEGIN IMMEDIATE`, or PostgreSQL's `EXCLUSIVE` lock on the deliveries
+/// (reads go on; writes wait).
+async fn hold_write_lock(database_url: &str) -> Box<dyn std::any::Any> {
+    use sqlx::Connection;
+    if database_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+        Box::new(conn)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+        sqlx::query("LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE").execute(&mut conn).await.unwrap();
+        Box::new(conn)
+    }
+}
+
+#[tokio::test]
+async fn a_node_whose_store_takes_no_writes_is_not_ready_until_it_does_again() {
+    let app = spawn_app(&[]).await;
+    assert_eq!(app.readiness().await.0, 200);
+    let lock = hold_write_lock(&app.settings.database_url).await;
+    let (status, body) = app.readiness().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["writer"]["ok"], false, "{body}");
+    assert!(body["checks"]["writer"]["reason"].as_str().unwrap().contains("no write"), "{body}");
+    drop(lock);
+    let (status, body) = app.readiness_when(|s| s == 200).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id() {
+    let app = spawn_app(&[]).await;
+    let first = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let second = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id(&first).len(), 36, "a UUID");
+    assert_ne!(id(&first), id(&second));
+    let given = app.http.get(app.url("/healthz")).header("x-request-id", "from-the-proxy").send().await.unwrap();
+    assert_eq!(id(&given), "from-the-proxy", "a proxy's id is kept");
+}

@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod intake;
 mod lifecycle;
+mod metrics;
 mod outbound;
 mod platform_apps;
 mod process;

@@ -1,0 +1,36 @@
+// What a phone downloads: the page and its files compressed, the files
+// named by their content and kept for a year.
+import { test, expect, Response } from '@playwright/test';
+import { startServer, Server } from './server';
+
+let server: Server | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+test('the connect page and its files come compressed, the files cached for a year', async ({ page }) => {
+  server = await startServer();
+  const files: Response[] = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/pkg/')) files.push(r);
+  });
+  const document = await page.goto(`${server.url}/register/connect`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  expect((await document!.allHeaders())['content-encoding']).toMatch(/^(br|gzip)$/);
+
+  const kinds = files.map((r) => new URL(r.url()).pathname.split('.').pop()).sort();
+  expect(kinds).toEqual(['css', 'js', 'wasm']);
+  for (const file of files) {
+    const headers = await file.allHeaders();
+    expect(new URL(file.url()).pathname).toMatch(/^\/pkg\/tidings\.[\w-]{8,}\.(css|js|wasm)$/);
+    expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(headers['content-encoding'], file.url()).toMatch(/^(br|gzip)$/);
+  }
+
+  // A client that takes Brotli gets Brotli.
+  const wasm = files.find((r) => r.url().endsWith('.wasm'))!;
+  const brotli = await fetch(wasm.url(), { headers: { 'accept-encoding': 'br' } });
+  expect(brotli.headers.get('content-encoding')).toBe('br');
+  expect(brotli.headers.get('content-type')).toBe('application/wasm');
+});
