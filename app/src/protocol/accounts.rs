@@ -64,10 +64,14 @@ pub enum ActivityKind {
     /// A connect session's state read back from the wallet platform,
     /// because its webhooks never came.
     SessionReconciled,
+    /// Webhook deliveries an operator had applied again.
+    DeliveriesReplayed,
+    /// Failed outbound deliveries an admin had sent again.
+    DeliveriesRecovered,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 15] = [
+    pub const ALL: [ActivityKind; 17] = [
         Self::SignIn,
         Self::SignOut,
         Self::TenantCreated,
@@ -83,6 +87,8 @@ impl ActivityKind {
         Self::InvitationAccepted,
         Self::StaffRemoved,
         Self::SessionReconciled,
+        Self::DeliveriesReplayed,
+        Self::DeliveriesRecovered,
     ];
 
     pub fn label(self) -> &'static str {
@@ -102,6 +108,8 @@ impl ActivityKind {
             Self::InvitationAccepted => "Invitation accepted",
             Self::StaffRemoved => "Staff removed",
             Self::SessionReconciled => "Session reconciled",
+            Self::DeliveriesReplayed => "Deliveries replayed",
+            Self::DeliveriesRecovered => "Deliveries recovered",
         }
     }
 }

@@ -1,14 +1,18 @@
-//! `GET /api/admin/webhook-deliveries`: the delivery log, including topics
-//! no page uses yet (credentials, proofs), so operators can inspect them.
+//! `/api/admin/webhook-deliveries`: the delivery log for operators,
+//! including topics no page uses yet (credentials, proofs); one delivery
+//! with its payload (credentials redacted); and replaying deliveries.
 
 use crate::auth::Staff;
 use crate::error::ApiError;
+use crate::events::Lane;
 use crate::state::AppState;
-use crate::store::{DeliveryFilter, DeliverySummary};
-use app::protocol::DeliveryStatus;
-use axum::extract::{Query, State};
+use crate::store::{Activity, DeliveryFilter, DeliverySummary};
+use app::protocol::{ActivityKind, DeliveryStatus, Envelope};
+use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde::Deserialize;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
@@ -32,4 +36,89 @@ pub async fn list(
         limit: query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
     };
     Ok(Json(state.store.list_deliveries(&filter).await?))
+}
+
+/// `GET /api/admin/webhook-deliveries/{id}`: one delivery and its payload,
+/// pretty-printed, with anything that looks like a credential redacted.
+pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Envelope<Value>>, ApiError> {
+    staff.operator()?;
+    let (summary, body) = state.store.delivery(id).await?.ok_or(ApiError::NotFound("delivery not found"))?;
+    let payload = match serde_json::from_slice::<Value>(&body) {
+        Ok(mut value) => {
+            redact(&mut value);
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        }
+        // Purged by retention (or never JSON): say so rather than show bytes.
+        Err(_) if body.is_empty() => String::new(),
+        Err(_) => "(not JSON)".into(),
+    };
+    let mut shown = serde_json::to_value(summary).map_err(anyhow::Error::from)?;
+    shown["payload"] = Value::String(payload);
+    Ok(Json(Envelope::ok(shown)))
+}
+
+/// Replaces the value of every key that names a credential.
+fn redact(value: &mut Value) {
+    const SECRET_WORDS: [&str; 6] = ["secret", "token", "password", "apikey", "api_key", "authorization"];
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                let key = key.to_ascii_lowercase();
+                if SECRET_WORDS.iter().any(|w| key.contains(w)) {
+                    *inner = Value::String("[redacted]".into());
+                } else {
+                    redact(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReplayRequest {
+    /// These deliveries; or, without them, those the filter lists.
+    ids: Option<Vec<i64>>,
+    topic: Option<String>,
+    status: Option<DeliveryStatus>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Replayed {
+    replayed: usize,
+}
+
+/// `POST /api/admin/webhook-deliveries/replay`: applies deliveries again,
+/// through the same path and the same deduplication as the first time
+/// (nothing they caused happens twice), and logs who did.
+pub async fn replay(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(req): Json<ReplayRequest>,
+) -> Result<Json<Envelope<Replayed>>, ApiError> {
+    let staff = staff.operator()?;
+    let ids = match req.ids {
+        Some(ids) => ids,
+        None => {
+            let filter = DeliveryFilter {
+                topic: req.topic.filter(|t| !t.is_empty()),
+                status: req.status,
+                limit: req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+            };
+            state.store.list_deliveries(&filter).await?.into_iter().map(|d| d.id).collect()
+        }
+    };
+    let replayed = state.store.replay_deliveries(&ids).await?;
+    for lane in Lane::ALL {
+        state.deliveries.claim(lane, replayed.iter().filter(|(_, p)| p.lane() == lane).map(|(id, _)| *id).collect());
+    }
+    let listed: Vec<String> = replayed.iter().take(20).map(|(id, _)| id.to_string()).collect();
+    let more = if replayed.len() > listed.len() { " …" } else { "" };
+    let detail = format!("replayed {} deliveries: {}{more}", replayed.len(), listed.join(", "));
+    let activity =
+        Activity { tenant: Some(state.settings.connect_tenant), actor: Some(&staff.email), kind: ActivityKind::DeliveriesReplayed, detail };
+    state.store.log_activity(&activity, Utc::now()).await?;
+    Ok(Json(Envelope::ok(Replayed { replayed: replayed.len() })))
 }

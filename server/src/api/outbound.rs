@@ -168,3 +168,25 @@ pub async fn resend(State(state): State<AppState>, scope: AdminScope, Path(id): 
     }
     Ok(Json(Envelope::ok(true)))
 }
+
+#[derive(Deserialize)]
+pub struct RecoverRequest {
+    since: chrono::DateTime<Utc>,
+}
+
+/// `POST /api/webhooks/endpoints/{id}/recover` `{"since"}`: sends again
+/// every delivery to the endpoint that failed since then (once the
+/// receiver is fixed), as Svix's recover does; answers how many.
+pub async fn recover(
+    State(state): State<AppState>,
+    scope: AdminScope,
+    Path(id): Path<i64>,
+    Json(req): Json<RecoverRequest>,
+) -> Result<Json<Envelope<serde_json::Value>>, ApiError> {
+    let tenant = scope.tenant;
+    state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
+    let recovered = state.store.recover(tenant, id, req.since, Utc::now()).await?;
+    let detail = format!("sent {recovered} failed deliveries to endpoint {id} again (failed since {})", req.since);
+    super::log_activity(&state, &scope.principal, tenant, ActivityKind::DeliveriesRecovered, detail).await?;
+    Ok(Json(Envelope::ok(json!({ "recovered": recovered }))))
+}

@@ -84,4 +84,10 @@ pub trait DeliveryStore: Send + Sync {
     /// pending ones), for the readiness check.
     async fn pending_count(&self) -> StoreResult<i64>;
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>>;
+    /// One delivery and its body (empty once retention purged it).
+    async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>>;
+    /// Makes those of `ids` that were applied (or kept unmatched) and whose
+    /// bodies are kept pending again, free to be claimed and applied anew;
+    /// returns them with their providers.
+    async fn replay_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Provider)>>;
 }

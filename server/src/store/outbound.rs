@@ -110,4 +110,7 @@ pub trait OutboundStore: Send + Sync {
     ) -> StoreResult<Vec<OutboundDeliveryView>>;
     /// Queues a delivery of the tenant's for an attempt right away.
     async fn resend(&self, tenant: TenantId, delivery: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Sends again every delivery to `tenant`'s `endpoint` that failed and
+    /// was made since `since`; returns how many.
+    async fn recover(&self, tenant: TenantId, endpoint: i64, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -23,6 +23,7 @@ mod outbound;
 mod platform_apps;
 mod process;
 mod redis_server;
+mod replay;
 mod resume;
 mod slow_consumer;
 mod tenant_events;

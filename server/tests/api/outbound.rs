@@ -282,3 +282,37 @@ async fn an_endless_answer_is_read_only_so_far() {
     assert_eq!(entry["status"], "succeeded", "{entry}");
     assert_eq!(entry["lastAttempt"]["response"].as_str().unwrap().len(), 500);
 }
+
+#[tokio::test]
+async fn recover_sends_an_endpoints_failed_deliveries_again_once_it_is_fixed() {
+    let app = spawn_app(&SETTINGS).await;
+    let (base, mut received) = receiver().await;
+    let (id, _) = endpoint(&app, &format!("{base}/ok"), json!([])).await;
+    let patch =
+        |enabled: bool| app.as_admin(Method::PATCH, &format!("/api/webhooks/endpoints/{id}")).json(&json!({"enabled": enabled})).send();
+    // While the endpoint is off, what is due for it fails at once.
+    assert_eq!(patch(false).await.unwrap().status(), 200);
+    let since = Utc::now() - Duration::seconds(1);
+    test_event(&app, id).await;
+    test_event(&app, id).await;
+    assert_eq!(app.dispatcher.run_once(soon()).await.unwrap(), 2);
+    assert!(log(&app, id).await.iter().all(|d| d["status"] == "failed"));
+
+    assert_eq!(patch(true).await.unwrap().status(), 200);
+    let recover = |since: chrono::DateTime<Utc>, endpoint: i64| {
+        app.as_admin(Method::POST, &format!("/api/webhooks/endpoints/{endpoint}/recover")).json(&json!({"since": since})).send()
+    };
+    let later: Value = recover(Utc::now() + Duration::hours(1), id).await.unwrap().json().await.unwrap();
+    assert_eq!(later["data"]["recovered"], 0, "nothing failed after then");
+    assert_eq!(recover(since, id + 1000).await.unwrap().status(), 404);
+    let answer: Value = recover(since, id).await.unwrap().json().await.unwrap();
+    assert_eq!(answer["data"]["recovered"], 2);
+    assert_eq!(app.dispatcher.run_once(soon()).await.unwrap(), 2);
+    for _ in 0..2 {
+        assert_eq!(received.recv().await.unwrap().path, "/ok");
+    }
+    assert!(log(&app, id).await.iter().all(|d| d["status"] == "succeeded"));
+    let activity: Value =
+        app.as_admin(Method::GET, "/api/tenants/1/activity?kind=deliveries_recovered").send().await.unwrap().json().await.unwrap();
+    assert!(activity["data"][0]["detail"].as_str().unwrap().starts_with("sent 2 failed deliveries"), "{activity}");
+}

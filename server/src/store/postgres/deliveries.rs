@@ -7,7 +7,7 @@ use crate::store::*;
 use app::protocol::DeliveryStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{FromRow, Postgres, QueryBuilder};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -134,6 +134,36 @@ impl DeliveryStore for PostgresStore {
         .bind(RECONCILED_KEY_PATTERN)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \
+             delivery_key LIKE $2 AS reconciled, body FROM webhook_deliveries WHERE id = $1",
+        )
+        .bind(id)
+        .bind(RECONCILED_KEY_PATTERN)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => Some((DeliverySummary::from_row(&row)?, sqlx::Row::try_get(&row, "body")?)),
+            None => None,
+        })
+    }
+
+    async fn replay_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Provider)>> {
+        let mut replayed: Vec<(i64, Provider)> = sqlx::query_as(
+            "UPDATE webhook_deliveries SET status = $1, next_attempt_at = NULL, last_error = NULL, lease_owner = NULL, \
+             lease_until = NULL WHERE status IN ($2, $3) AND length(body) > 0 AND id = ANY($4) RETURNING id, provider",
+        )
+        .bind(DeliveryStatus::Pending)
+        .bind(DeliveryStatus::Processed)
+        .bind(DeliveryStatus::Unmatched)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        replayed.sort_by_key(|(id, _)| *id);
+        Ok(replayed)
     }
 }
 

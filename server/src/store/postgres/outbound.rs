@@ -287,4 +287,21 @@ impl OutboundStore for PostgresStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn recover(&self, tenant: TenantId, endpoint: i64, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE outbound_deliveries SET status = $1, next_attempt_at = $2, updated_at = $2 \
+             WHERE status = $3 AND endpoint_id = $4 AND created_at >= $5 \
+             AND endpoint_id IN (SELECT id FROM outbound_endpoints WHERE tenant_id = $6)",
+        )
+        .bind(OutboundStatus::Pending)
+        .bind(now)
+        .bind(OutboundStatus::Failed)
+        .bind(endpoint)
+        .bind(since)
+        .bind(tenant)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -8,7 +8,7 @@ use crate::store::*;
 use app::protocol::DeliveryStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{FromRow, QueryBuilder, Sqlite};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -138,6 +138,41 @@ impl DeliveryStore for SqliteStore {
         .bind(RECONCILED_KEY_PATTERN)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \
+             delivery_key LIKE ?2 AS reconciled, body FROM webhook_deliveries WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(RECONCILED_KEY_PATTERN)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => Some((DeliverySummary::from_row(&row)?, sqlx::Row::try_get(&row, "body")?)),
+            None => None,
+        })
+    }
+
+    async fn replay_deliveries(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Provider)>> {
+        let mut replayed = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE webhook_deliveries SET status = ");
+            update.push_bind(DeliveryStatus::Pending);
+            update.push(", next_attempt_at = NULL, last_error = NULL, lease_owner = NULL, lease_until = NULL WHERE status IN (");
+            update.push_bind(DeliveryStatus::Processed).push(", ").push_bind(DeliveryStatus::Unmatched);
+            update.push(") AND length(body) > 0 AND id IN (");
+            let mut list = update.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            update.push(") RETURNING id, provider");
+            let mut write = self.write().await?;
+            replayed.extend(update.build_query_as::<(i64, Provider)>().fetch_all(&mut *write.conn).await?);
+        }
+        replayed.sort_by_key(|(id, _)| *id);
+        Ok(replayed)
     }
 }
 

@@ -239,4 +239,22 @@ impl OutboundStore for SqliteStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn recover(&self, tenant: TenantId, endpoint: i64, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut write = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE outbound_deliveries SET status = ?1, next_attempt_at = ?2, updated_at = ?2 \
+             WHERE status = ?3 AND endpoint_id = ?4 AND created_at >= ?5 \
+             AND endpoint_id IN (SELECT id FROM outbound_endpoints WHERE tenant_id = ?6)",
+        )
+        .bind(OutboundStatus::Pending)
+        .bind(now)
+        .bind(OutboundStatus::Failed)
+        .bind(endpoint)
+        .bind(since)
+        .bind(tenant)
+        .execute(&mut *write.conn)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }
