@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=pages::SettingsPage/>
                     <Route path=path!("/settings/webhooks") view=pages::WebhookSettingsPage/>
                     <Route path=path!("/activity") view=pages::ActivityPage/>
+                    <Route path=path!("/admin/deliveries") view=pages::DeliveriesPage/>
                     <Route path=path!("/dashboard") view=pages::DashboardPage/>
                     <Route path=path!("/helpdesk") view=pages::HelpdeskPage/>
                 </Routes>

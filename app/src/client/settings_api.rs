@@ -3,9 +3,10 @@
 use super::api::{get, post, read};
 use super::auth_api::guarded;
 use crate::protocol::{
-    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, EndpointView, EndpointWithSecret, GeneratedSecret,
-    InvitationView, Me, MemberView, NewWhatsAppNumber, OutboundDeliveryView, OutboundEventType, OutboundStatus, Role, TenantId,
-    TenantMembership, TestDelivery, WebhookSettings, WebhookSettingsPatch, WhatsAppNumber,
+    ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, DeliveryDetail, DeliveryStatus, DeliverySummary,
+    EndpointView, EndpointWithSecret, GeneratedSecret, InvitationView, Me, MemberView, NewWhatsAppNumber, OutboundDeliveryView,
+    OutboundEventType, OutboundStatus, Replayed, Role, TenantId, TenantMembership, TestDelivery, WebhookSettings, WebhookSettingsPatch,
+    WhatsAppNumber,
 };
 use gloo_net::http::Request;
 use serde_json::json;
@@ -142,4 +143,33 @@ pub async fn endpoint_deliveries(
 
 pub async fn resend_delivery(tenant: TenantId, id: i64) -> Result<bool, String> {
     post(&format!("/api/webhooks/deliveries/{id}/resend?tenantId={tenant}"), &json!({})).await
+}
+
+/// The inbound delivery log, newest first (operators only).
+pub async fn deliveries(topic: &str, status: Option<DeliveryStatus>) -> Result<Vec<DeliverySummary>, String> {
+    let mut request = Request::get("/api/admin/webhook-deliveries").query([("limit", "200")]);
+    if !topic.is_empty() {
+        request = request.query([("topic", topic)]);
+    }
+    if let Some(status) = status {
+        request = request.query([("status", status.as_str())]);
+    }
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    if !response.ok() {
+        return Err(format!("the delivery log could not be read ({})", response.status()));
+    }
+    response.json().await.map_err(|e| e.to_string())
+}
+
+pub async fn delivery(id: i64) -> Result<DeliveryDetail, String> {
+    get(&format!("/api/admin/webhook-deliveries/{id}")).await
+}
+
+/// Applies deliveries again: these, or (with none) those the filter lists.
+pub async fn replay(ids: Option<Vec<i64>>, topic: &str, status: Option<DeliveryStatus>) -> Result<Replayed, String> {
+    let body = match ids {
+        Some(ids) => json!({ "ids": ids }),
+        None => json!({ "topic": topic, "status": status, "limit": 200 }),
+    };
+    post("/api/admin/webhook-deliveries/replay", &body).await
 }

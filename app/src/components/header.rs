@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
                     <a href="/helpdesk">"Helpdesk"</a>
                     <a href="/settings">"Settings"</a>
                     <a href="/activity">"Activity"</a>
+                    <a href="/admin/deliveries">"Deliveries"</a>
                 </Show>
                 <Show
                     when=move || auth.me.with(Option::is_some)

@@ -3,6 +3,7 @@
 mod activity;
 mod connect;
 mod dashboard;
+mod deliveries;
 mod helpdesk;
 mod home;
 mod invite;
@@ -13,6 +14,7 @@ mod whatsapp;
 pub use activity::ActivityPage;
 pub use connect::ConnectPage;
 pub use dashboard::DashboardPage;
+pub use deliveries::DeliveriesPage;
 pub use helpdesk::HelpdeskPage;
 pub use home::{Home, NotFound};
 pub use invite::InvitePage;

@@ -7,11 +7,11 @@ use crate::error::ApiError;
 use crate::events::Lane;
 use crate::state::AppState;
 use crate::store::{Activity, DeliveryFilter, DeliverySummary};
-use app::protocol::{ActivityKind, DeliveryStatus, Envelope};
+use app::protocol::{ActivityKind, DeliveryDetail, DeliveryStatus, Envelope, Replayed};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 const DEFAULT_LIMIT: i64 = 50;
@@ -40,7 +40,7 @@ pub async fn list(
 
 /// `GET /api/admin/webhook-deliveries/{id}`: one delivery and its payload,
 /// pretty-printed, with anything that looks like a credential redacted.
-pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Envelope<Value>>, ApiError> {
+pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Envelope<DeliveryDetail>>, ApiError> {
     staff.operator()?;
     let (summary, body) = state.store.delivery(id).await?.ok_or(ApiError::NotFound("delivery not found"))?;
     let payload = match serde_json::from_slice::<Value>(&body) {
@@ -52,9 +52,7 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i6
         Err(_) if body.is_empty() => String::new(),
         Err(_) => "(not JSON)".into(),
     };
-    let mut shown = serde_json::to_value(summary).map_err(anyhow::Error::from)?;
-    shown["payload"] = Value::String(payload);
-    Ok(Json(Envelope::ok(shown)))
+    Ok(Json(Envelope::ok(DeliveryDetail { summary, payload })))
 }
 
 /// Replaces the value of every key that names a credential.
@@ -83,11 +81,6 @@ pub struct ReplayRequest {
     topic: Option<String>,
     status: Option<DeliveryStatus>,
     limit: Option<i64>,
-}
-
-#[derive(Serialize)]
-pub struct Replayed {
-    replayed: usize,
 }
 
 /// `POST /api/admin/webhook-deliveries/replay`: applies deliveries again,

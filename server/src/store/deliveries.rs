@@ -2,7 +2,8 @@
 
 use super::{Lease, StoreResult};
 use crate::events::{NewDelivery, Provider, StoredDelivery};
-use app::protocol::{DeliveryStatus, SessionId};
+use app::protocol::DeliveryStatus;
+pub use app::protocol::DeliverySummary;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -12,23 +13,6 @@ pub enum Recorded {
     New(i64),
     /// The same delivery was stored before: nothing to do.
     Duplicate(i64),
-}
-
-/// One row of the delivery log operators read.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliverySummary {
-    pub id: i64,
-    pub provider: String,
-    pub topic: String,
-    pub status: DeliveryStatus,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub session_id: Option<SessionId>,
-    pub received_at: DateTime<Utc>,
-    pub processed_at: Option<DateTime<Utc>>,
-    /// Read back from the platform by reconciliation, not posted by it.
-    pub reconciled: bool,
 }
 
 /// Which deliveries to list, newest first.

@@ -1,0 +1,39 @@
+//! The inbound webhook log operators read at `/admin/deliveries`.
+
+use super::{DeliveryStatus, SessionId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of the delivery log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverySummary {
+    pub id: i64,
+    pub provider: String,
+    pub topic: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub session_id: Option<SessionId>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    /// Read back from the platform by reconciliation, not posted by it.
+    pub reconciled: bool,
+}
+
+/// One delivery with its payload, pretty-printed, credentials redacted
+/// (empty once retention purged it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryDetail {
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    pub payload: String,
+}
+
+/// How many deliveries a replay set going again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Replayed {
+    pub replayed: usize,
+}

@@ -1,0 +1,40 @@
+// The operators' webhook log at /admin/deliveries: find a delivery as it
+// arrives, read its payload with the credentials redacted, replay it, and
+// see the replay in the activity log.
+import { test, expect } from '@playwright/test';
+import { startServer, signIn, ADMIN, SECRET, Server } from './server';
+
+let server: Server | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+test('an operator finds a delivery, reads its payload, replays it and sees that logged', async ({ page }) => {
+  server = await startServer();
+  await signIn(page, server, ADMIN, '/admin/deliveries');
+  await expect(page.getByRole('heading', { name: 'Webhook deliveries' })).toBeVisible();
+
+  // A platform webhook arrives while the page is open.
+  const webhook = { id: 'wh-e2e-1', type: 'Connection', connectionId: 'c-e2e', state: 'request-received', outOfBandId: 'nobody', token: 's3cret-e2e' };
+  const answer = await fetch(`${server.url}/api/webhooks/confirmd`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': SECRET },
+    body: JSON.stringify(webhook),
+  });
+  expect(answer.status).toBe(200);
+  const row = page.locator('tr[data-delivery]').filter({ hasText: 'connections.request-received' });
+  await expect(row).toBeVisible();
+
+  await row.getByRole('button', { name: 'Payload' }).click();
+  const payload = page.getByLabel('Payload');
+  await expect(payload).toContainText('"token": "[redacted]"');
+  await expect(payload).toContainText('"connectionId": "c-e2e"');
+  await expect(payload).not.toContainText('s3cret-e2e');
+
+  await row.getByRole('button', { name: 'Replay' }).click();
+  await expect(page.getByRole('status')).toHaveText('Replayed 1 deliveries');
+
+  await page.goto(`${server.url}/activity`);
+  await expect(page.locator('tr[data-kind="DeliveriesReplayed"]')).toContainText(/replayed 1 deliveries: \d+/);
+});
