@@ -31,7 +31,7 @@ export async function startAgent(label: string, adminPort: number, role: Role): 
   if (role === 'wallet') args.push('--auto-accept-invites');
   else args.push('--auto-accept-requests', '--webhook-url', role.university.webhookUrl);
   const log = openSync(path.join(home, 'agent.log'), 'w');
-  const env = { ...process.env, HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.WEBHOOK_URL; // ACA-Py would add it as one more webhook target
   const child = spawn(ACAPY, args, { env, stdio: ['ignore', log, log] });
   const admin = `http://127.0.0.1:${adminPort}`;
