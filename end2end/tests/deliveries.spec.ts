@@ -26,6 +26,9 @@ test('an operator finds a delivery, reads its payload, replays it and sees that 
   const row = page.locator('tr[data-delivery]').filter({ hasText: 'connections.request-received' });
   await expect(row).toBeVisible();
 
+  // The chart counts it (kept unmatched: received, not applied).
+  await expect(page.locator('.minute-chart figcaption')).toHaveText('last 24 h: 1 received, 0 applied, 0 failed');
+
   await row.getByRole('button', { name: 'Payload' }).click();
   const payload = page.getByLabel('Payload');
   await expect(payload).toContainText('"token": "[redacted]"');

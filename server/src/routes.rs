@@ -76,6 +76,7 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/admin/webhook-stats", get(api::stats::show))
         .route("/api/admin/webhook-deliveries", get(api::deliveries::list))
         .route("/api/admin/webhook-deliveries/replay", post(api::deliveries::replay))
+        .route("/api/admin/webhook-deliveries/timeline", get(api::deliveries::timeline))
         .route("/api/admin/webhook-deliveries/{id}", get(api::deliveries::show))
         .route("/api/whatsapp/messages", get(api::whatsapp::list_messages).post(api::whatsapp::register_message))
         .route("/api/whatsapp/incoming", get(api::whatsapp::list_incoming))

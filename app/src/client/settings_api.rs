@@ -4,9 +4,9 @@ use super::api::{get, post, read};
 use super::auth_api::guarded;
 use crate::protocol::{
     ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, DeliveryDetail, DeliveryStatus, DeliverySummary,
-    EndpointView, EndpointWithSecret, GeneratedSecret, InvitationView, Me, MemberView, NewWhatsAppNumber, OutboundDeliveryView,
-    OutboundEventType, OutboundStatus, Replayed, Role, TenantId, TenantMembership, TestDelivery, WebhookSettings, WebhookSettingsPatch,
-    WhatsAppNumber,
+    EndpointView, EndpointWithSecret, GeneratedSecret, InvitationView, Me, MemberView, MinuteCounts, NewWhatsAppNumber,
+    OutboundDeliveryView, OutboundEventType, OutboundStatus, Replayed, Role, TenantId, TenantMembership, TestDelivery, WebhookSettings,
+    WebhookSettingsPatch, WhatsAppNumber,
 };
 use gloo_net::http::Request;
 use serde_json::json;
@@ -172,4 +172,9 @@ pub async fn replay(ids: Option<Vec<i64>>, topic: &str, status: Option<DeliveryS
         None => json!({ "topic": topic, "status": status, "limit": 200 }),
     };
     post("/api/admin/webhook-deliveries/replay", &body).await
+}
+
+/// The last 24 hours of the delivery log, per minute.
+pub async fn delivery_timeline() -> Result<Vec<MinuteCounts>, String> {
+    get("/api/admin/webhook-deliveries/timeline").await
 }

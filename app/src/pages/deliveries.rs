@@ -1,11 +1,12 @@
-//! `/admin/deliveries`: every inbound webhook, for operators. Filters by
-//! topic and status, a delivery's payload (credentials redacted), replay of
-//! one delivery or of every one the filter lists; the list follows new
-//! deliveries while it is open.
+//! `/admin/deliveries`: every inbound webhook, for operators. A chart of the
+//! last 24 hours per minute, filters by topic and status, a delivery's
+//! payload (credentials redacted), replay of one delivery or of every one
+//! the filter lists; it follows new deliveries while it is open.
 
 use crate::auth::RequireStaff;
 use crate::client;
-use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary};
+use crate::components::MinuteChart;
+use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary, MinuteCounts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -32,12 +33,22 @@ fn DeliveriesBoard() -> impl IntoView {
     let status = RwSignal::new(None::<DeliveryStatus>);
     let opened = RwSignal::new(None::<DeliveryDetail>);
     let notice = RwSignal::new(None::<String>);
+    let minutes = RwSignal::new(Vec::<MinuteCounts>::new());
+    // The chart reads 24 hours of the log: every fifth refresh is enough.
+    let refreshes = StoredValue::new(0u32);
     let load = move || {
+        let chart = refreshes.get_value() % 5 == 0;
+        refreshes.update_value(|n| *n = n.wrapping_add(1));
         let (t, s) = (topic.get_untracked(), status.get_untracked());
         spawn_local(async move {
             match client::deliveries(&t, s).await {
                 Ok(list) => rows.set(list),
                 Err(err) => notice.set(Some(err)),
+            }
+            if chart {
+                if let Ok(counts) = client::delivery_timeline().await {
+                    minutes.set(counts);
+                }
             }
         })
     };
@@ -90,6 +101,7 @@ fn DeliveriesBoard() -> impl IntoView {
                     <button type="button" on:click=move |_| replay(None)>"Replay all listed"</button>
                 </div>
             </div>
+            <MinuteChart counts=minutes.into()/>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <table class="plain deliveries">
                 <thead>

@@ -37,3 +37,13 @@ pub struct DeliveryDetail {
 pub struct Replayed {
     pub replayed: usize,
 }
+
+/// One minute of the delivery log: what arrived, how much of it is applied,
+/// and how much failed at least once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinuteCounts {
+    pub minute: DateTime<Utc>,
+    pub received: i64,
+    pub applied: i64,
+    pub failed: i64,
+}

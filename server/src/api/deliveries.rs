@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::events::Lane;
 use crate::state::AppState;
 use crate::store::{Activity, DeliveryFilter, DeliverySummary};
-use app::protocol::{ActivityKind, DeliveryDetail, DeliveryStatus, Envelope, Replayed};
+use app::protocol::{ActivityKind, DeliveryDetail, DeliveryStatus, Envelope, MinuteCounts, Replayed};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::Utc;
@@ -36,6 +36,13 @@ pub async fn list(
         limit: query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
     };
     Ok(Json(state.store.list_deliveries(&filter).await?))
+}
+
+/// `GET /api/admin/webhook-deliveries/timeline`: the last 24 hours, per
+/// minute: received, applied, failed.
+pub async fn timeline(State(state): State<AppState>, staff: Staff) -> Result<Json<Envelope<Vec<MinuteCounts>>>, ApiError> {
+    staff.operator()?;
+    Ok(Json(Envelope::ok(state.store.delivery_timeline(Utc::now() - chrono::Duration::hours(24)).await?)))
 }
 
 /// `GET /api/admin/webhook-deliveries/{id}`: one delivery and its payload,

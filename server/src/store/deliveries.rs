@@ -3,7 +3,7 @@
 use super::{Lease, StoreResult};
 use crate::events::{NewDelivery, Provider, StoredDelivery};
 use app::protocol::DeliveryStatus;
-pub use app::protocol::DeliverySummary;
+pub use app::protocol::{DeliverySummary, MinuteCounts};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,6 +68,9 @@ pub trait DeliveryStore: Send + Sync {
     /// pending ones), for the readiness check.
     async fn pending_count(&self) -> StoreResult<i64>;
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<DeliverySummary>>;
+    /// Per minute since `since`, by when they arrived: deliveries received,
+    /// applied, and failed at least once. Minutes with none are left out.
+    async fn delivery_timeline(&self, since: DateTime<Utc>) -> StoreResult<Vec<MinuteCounts>>;
     /// One delivery and its body (empty once retention purged it).
     async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>>;
     /// Makes those of `ids` that were applied (or kept unmatched) and whose

@@ -35,6 +35,10 @@ async fn an_operator_replays_a_delivery_and_nothing_it_caused_happens_twice() {
     assert!(payload.contains("\"token\": \"[redacted]\"") && !payload.contains("s3cret-value"), "{payload}");
     assert!(payload.contains("Replay Wallet") && payload.contains('\n'), "pretty and otherwise whole: {payload}");
     let first_applied = shown["data"]["processedAt"].as_str().unwrap().to_owned();
+    let timeline = get(&app, "/api/admin/webhook-deliveries/timeline").await;
+    let minutes = timeline["data"].as_array().unwrap();
+    assert_eq!(minutes.len(), 1, "{timeline}");
+    assert_eq!((&minutes[0]["received"], &minutes[0]["applied"], &minutes[0]["failed"]), (&json!(1), &json!(1), &json!(0)));
     assert_eq!(get(&app, "/api/admin/webhook-deliveries/999999").await["success"], false);
 
     assert_eq!(replay(&app, json!({"ids": [id]})).await["data"]["replayed"], 1);

@@ -136,6 +136,19 @@ impl DeliveryStore for PostgresStore {
         .await?)
     }
 
+    async fn delivery_timeline(&self, since: DateTime<Utc>) -> StoreResult<Vec<MinuteCounts>> {
+        let rows: Vec<(DateTime<Utc>, i64, i64, i64)> = sqlx::query_as(
+            "SELECT date_trunc('minute', received_at) AS minute, COUNT(*), COUNT(*) FILTER (WHERE status = $2), \
+             COUNT(*) FILTER (WHERE last_error IS NOT NULL) \
+             FROM webhook_deliveries WHERE received_at >= $1 GROUP BY minute ORDER BY minute",
+        )
+        .bind(since)
+        .bind(DeliveryStatus::Processed)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(minute, received, applied, failed)| MinuteCounts { minute, received, applied, failed }).collect())
+    }
+
     async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \

@@ -140,6 +140,24 @@ impl DeliveryStore for SqliteStore {
         .await?)
     }
 
+    async fn delivery_timeline(&self, since: DateTime<Utc>) -> StoreResult<Vec<MinuteCounts>> {
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT strftime('%Y-%m-%dT%H:%M:00Z', received_at) AS minute, COUNT(*), \
+             COALESCE(SUM(status = ?2), 0), COALESCE(SUM(last_error IS NOT NULL), 0) \
+             FROM webhook_deliveries WHERE received_at >= ?1 GROUP BY minute ORDER BY minute",
+        )
+        .bind(since)
+        .bind(DeliveryStatus::Processed)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(minute, received, applied, failed)| {
+                Some(MinuteCounts { minute: minute.parse().ok()?, received, applied, failed })
+            })
+            .collect())
+    }
+
     async fn delivery(&self, id: i64) -> StoreResult<Option<(DeliverySummary, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT id, provider, topic, status, attempts, last_error, session_id, received_at, processed_at, \
