@@ -155,6 +155,7 @@ impl Application {
             reconcile,
             platform_keys,
             metrics: Arc::default(),
+            heartbeat: Arc::default(),
             relay,
             node,
             signer,
@@ -188,6 +189,7 @@ impl Application {
             },
             node: state.node.clone(),
             metrics: state.metrics.clone(),
+            heartbeat: state.heartbeat.clone(),
         };
         let (paused, retry_interval) = (state.settings.process_paused, state.settings.retry_interval);
         let worker = async move {

@@ -50,6 +50,8 @@ pub struct Shared {
     /// The `X-API-Key`s the wallet platform's webhooks may carry.
     pub platform_keys: Arc<crate::intake::platform_keys::PlatformKeys>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// When each lane of the worker last scanned, for `/readyz`.
+    pub heartbeat: Arc<crate::process::heartbeat::Heartbeat>,
     /// Asks reconciliation to look a session up on the platform now.
     pub reconcile: crate::intake::reconcile::Nudge,
     /// Publishes what units of work committed.

@@ -1,7 +1,8 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (this node can do
-//! its work: the store takes a write through the writer, the bus links it
-//! to the other nodes, and fewer deliveries wait to be applied than
-//! `READY_MAX_BACKLOG`), for load balancers and orchestrators. A failed
+//! its work: the store takes a write through the writer, every lane of the
+//! worker scanned lately, the bus links it to the other nodes, and fewer
+//! deliveries wait to be applied than `READY_MAX_BACKLOG`), for load
+//! balancers and orchestrators. A failed
 //! check says why; nothing in them is secret.
 
 use crate::events::Provider;
@@ -46,6 +47,7 @@ const WRITE_PROBE: Duration = Duration::from_secs(2);
 pub struct Checks {
     store: Check,
     writer: Check,
+    worker: Check,
     bus: Check,
     backlog: Check,
 }
@@ -67,10 +69,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let checks = Checks {
         store: Check::of(pending.map(drop)),
         writer: Check::of(write_probe(&state).await),
+        worker: Check::of(worker_alive(&state)),
         bus: Check::of(state.bus.link()),
         backlog: Check::of(backlog),
     };
-    let ready = checks.store.ok && checks.writer.ok && checks.bus.ok && checks.backlog.ok;
+    let ready = checks.store.ok && checks.writer.ok && checks.worker.ok && checks.bus.ok && checks.backlog.ok;
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(Readiness { ready, checks }))
 }
@@ -84,5 +87,18 @@ async fn write_probe(state: &AppState) -> Result<(), String> {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(err)) => Err(format!("the store refused a write: {err}")),
         Err(_) => Err(format!("the store took no write within {} s", WRITE_PROBE.as_secs())),
+    }
+}
+
+/// Every lane of the worker scanned lately (each does every
+/// `RETRY_INTERVAL_SECS`); a paused worker is paused on purpose.
+fn worker_alive(state: &AppState) -> Result<(), String> {
+    if state.settings.process_paused {
+        return Ok(());
+    }
+    let limit = (state.settings.retry_interval * 3).max(Duration::from_secs(10));
+    match state.heartbeat.stalled(limit) {
+        None => Ok(()),
+        Some((lane, quiet)) => Err(format!("the {lane:?} lane has not scanned for {} s", quiet.as_secs())),
     }
 }

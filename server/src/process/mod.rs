@@ -15,6 +15,7 @@
 //! to the [`relay`], which publishes them for the hub.
 
 mod connections;
+pub mod heartbeat;
 #[cfg(test)]
 mod lane_props;
 pub mod notify;
@@ -62,6 +63,7 @@ pub struct Processor {
     /// This node, as lease holder.
     pub node: Arc<str>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub heartbeat: Arc<heartbeat::Heartbeat>,
 }
 
 /// A delivery being applied, and who waits for what it produces.
@@ -114,7 +116,10 @@ impl Processor {
                     }
                     None => return,
                 },
-                _ = tick.tick() => self.scan(lane).await,
+                _ = tick.tick() => {
+                    self.scan(lane).await;
+                    self.heartbeat.beat(lane);
+                }
             }
         }
     }
