@@ -2,8 +2,8 @@
 //! its work: the store takes a write through the writer, every lane of the
 //! worker scanned lately, the bus links it to the other nodes, and fewer
 //! deliveries wait to be applied than `READY_MAX_BACKLOG`), for load
-//! balancers and orchestrators. A failed
-//! check says why; nothing in them is secret.
+//! balancers and orchestrators. A failed check says why; nothing in them is
+//! secret.
 
 use crate::events::Provider;
 use crate::state::AppState;

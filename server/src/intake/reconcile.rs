@@ -3,7 +3,8 @@
 //! them; a restart of either side forgets them), so a session that has not
 //! moved for `RECONCILE_AFTER_SECS` is looked up on the platform, and a
 //! state found there that would move it is stored and applied exactly like
-//! a webhook carrying it: deduplicated by its bytes, matched, monotonic.
+//! a webhook carrying it: deduplicated (by the platform's delivery id, or
+//! the record's bytes), matched, monotonic.
 //! Such deliveries are marked as reconciled (their key says so) and each is
 //! written to the connect tenant's activity log.
 //!
