@@ -7,6 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+/// Why a request was refused, as its answer says: logged by the router
+/// with the request's id.
+#[derive(Clone, Debug)]
+pub struct Refusal(pub String);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("unauthorized")]
@@ -56,10 +61,10 @@ impl IntoResponse for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        if status.is_client_error() {
-            // Inside the request's span, so the line carries its request id.
-            tracing::info!(status = status.as_u16(), reason = %self, "request refused");
-        }
-        (status, Json(json!({ "success": false, "error": self.to_string() }))).into_response()
+        let reason = self.to_string();
+        let mut response = (status, Json(json!({ "success": false, "error": &reason }))).into_response();
+        // For the router's log of refusals, which knows the request id.
+        response.extensions_mut().insert(Refusal(reason));
+        response
     }
 }

@@ -1,15 +1,15 @@
 //! The router: the JSON API, webhooks, sockets, the simulator (when on),
 //! and the Leptos pages with their static files.
 
+use crate::error::Refusal;
 use crate::events::Provider;
 use crate::graph::simulator::{self as graph_simulator, GraphSimulator};
 use crate::platform::simulator::{self, Simulator};
 use crate::state::AppState;
 use crate::{api, auth, intake, ws};
 use app::{shell, App};
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::Next;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,16 +30,15 @@ pub struct Simulators {
 
 pub fn router(state: AppState, simulators: Simulators) -> Router {
     let webhooks = Router::new()
-        .route("/api/webhooks/confirmd", post(intake::confirmd::receive).get(intake::confirmd::health))
-        .route("/api/webhooks/confirmd/topic/{topic}", post(intake::confirmd::receive_topic))
-        .route("/api/webhooks/confirmd/topic/{topic}/", post(intake::confirmd::receive_topic))
-        .route("/api/webhooks/whatsapp", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
-        .route("/college/whatsapp/webhook", get(intake::whatsapp::verify).post(intake::whatsapp::receive))
-        .route("/api/webhooks/ping", post(intake::tenant::ping))
+        .route("/api/webhooks/confirmd", counted(Provider::Platform, &state, intake::confirmd::receive).get(intake::confirmd::health))
+        .route("/api/webhooks/confirmd/topic/{topic}", counted(Provider::Platform, &state, intake::confirmd::receive_topic))
+        .route("/api/webhooks/confirmd/topic/{topic}/", counted(Provider::Platform, &state, intake::confirmd::receive_topic))
+        .route("/api/webhooks/whatsapp", counted(Provider::WhatsApp, &state, intake::whatsapp::receive).get(intake::whatsapp::verify))
+        .route("/college/whatsapp/webhook", counted(Provider::WhatsApp, &state, intake::whatsapp::receive).get(intake::whatsapp::verify))
+        .route("/api/webhooks/ping", counted(Provider::Tenant, &state, intake::tenant::ping))
         .route("/api/webhooks/health", get(intake::tenant_events::health))
-        .route("/api/webhooks/{kind}", post(intake::tenant_events::receive))
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count_webhook));
+        .route("/api/webhooks/{kind}", counted(Provider::Tenant, &state, intake::tenant_events::receive))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     let api = Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -117,29 +116,43 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::map_response(log_refusals))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Each request's span: what the logs written while answering it carry.
+/// Each request's span, with its id, around what is logged while answering
+/// it. At debug level (`RUST_LOG=tidings=debug`): enabled, a span per
+/// request is a large share of a webhook's CPU (see BENCHMARKS.md).
 fn request_span(request: &Request) -> tracing::Span {
     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }
 
-/// Counts each webhook's answer by provider and outcome.
-async fn count_webhook(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let provider = match request.uri().path() {
-        p if p.starts_with("/api/webhooks/confirmd") => Some(Provider::Platform),
-        "/api/webhooks/whatsapp" | "/college/whatsapp/webhook" => Some(Provider::WhatsApp),
-        _ => Some(Provider::Tenant),
-    }
-    .filter(|_| request.method() == Method::POST);
-    let response = next.run(request).await;
-    if let Some(provider) = provider {
-        state.metrics.webhook(provider.as_str(), response.status());
+/// Logs every refused request at info, with its id (already on the
+/// answer) and the reason its answer gives; answers that succeed cost a
+/// lookup here.
+async fn log_refusals(response: Response) -> Response {
+    if let Some(Refusal(reason)) = response.extensions().get::<Refusal>() {
+        let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        tracing::info!(status = response.status().as_u16(), request_id = %id, %reason, "request refused");
     }
     response
+}
+
+/// Counts one provider's webhook answers by outcome. A response mapper on
+/// each webhook route, which knows its provider: cheaper per request than a
+/// middleware that reads the path.
+fn counted<H, T>(provider: Provider, state: &AppState, handler: H) -> axum::routing::MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    let metrics = state.metrics.clone();
+    post(handler).layer(axum::middleware::map_response(move |response: Response| {
+        metrics.webhook(provider.as_str(), response.status());
+        std::future::ready(response)
+    }))
 }
 
 /// Files under `/pkg/` carry a hash of their content in their names (the

@@ -1,8 +1,10 @@
 //! Logs. `RUST_LOG` picks the level (default: info for Tidings, warn for
-//! dependencies); `LOG_FORMAT=json` writes one JSON object per line, with
-//! the request's span (method, path, request id) on each line logged while
-//! answering it. Read from the environment itself: logging starts before
-//! the settings are read, so that what reading them logs is kept.
+//! dependencies); `LOG_FORMAT=json` writes one JSON object per line. A
+//! refused request is logged with its request id; with
+//! `RUST_LOG=tidings=debug` every line logged while answering a request
+//! carries the request's span (method, path, request id). Read from the
+//! environment itself: logging starts before the settings are read, so
+//! that what reading them logs is kept.
 
 use tracing_subscriber::EnvFilter;
 
