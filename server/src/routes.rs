@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -111,12 +112,14 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
     if let Some(sim) = simulators.graph {
         router = router.nest(graph_simulator::MOUNT, sim.router());
     }
+    // Response mappers from tower, not axum's `map_response`: axum's boxes a
+    // future per request, which every webhook would pay.
     router
-        .layer(axum::middleware::map_response(close_after_unread_body))
+        .layer(MapResponseLayer::new(close_after_unread_body))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(axum::middleware::map_response(log_refusals))
+        .layer(MapResponseLayer::new(log_refusals))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
@@ -132,7 +135,7 @@ fn request_span(request: &Request) -> tracing::Span {
 /// Logs every refused request at info, with its id (already on the
 /// answer) and the reason its answer gives; answers that succeed cost a
 /// lookup here.
-async fn log_refusals(response: Response) -> Response {
+fn log_refusals(response: Response) -> Response {
     if let Some(Refusal(reason)) = response.extensions().get::<Refusal>() {
         let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
         tracing::info!(status = response.status().as_u16(), request_id = %id, %reason, "request refused");
@@ -140,18 +143,17 @@ async fn log_refusals(response: Response) -> Response {
     response
 }
 
-/// Counts one provider's webhook answers by outcome. A response mapper on
-/// each webhook route, which knows its provider: cheaper per request than a
-/// middleware that reads the path.
+/// Counts one provider's webhook answers by outcome: a response mapper on
+/// each webhook route, which knows its provider.
 fn counted<H, T>(provider: Provider, state: &AppState, handler: H) -> axum::routing::MethodRouter<AppState>
 where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
 {
     let metrics = state.metrics.clone();
-    post(handler).layer(axum::middleware::map_response(move |response: Response| {
+    post(handler).layer(MapResponseLayer::new(move |response: Response| {
         metrics.webhook(provider.as_str(), response.status());
-        std::future::ready(response)
+        response
     }))
 }
 
@@ -167,7 +169,7 @@ async fn cache_assets(uri: Uri, mut response: Response) -> Response {
 /// A 413 is answered without reading the rest of the body, so the
 /// connection cannot carry another request: say so, and a client that pools
 /// connections opens a new one instead of failing its next request.
-async fn close_after_unread_body(mut response: Response) -> Response {
+fn close_after_unread_body(mut response: Response) -> Response {
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
