@@ -30,12 +30,12 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<DeliverySummary>>, ApiError> {
     staff.operator()?;
-    let filter = DeliveryFilter {
-        topic: query.topic.filter(|t| !t.is_empty()),
-        status: query.status,
-        limit: query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-    };
-    Ok(Json(state.store.list_deliveries(&filter).await?))
+    Ok(Json(state.store.list_deliveries(&filter(query.topic, query.status, query.limit)).await?))
+}
+
+/// What the log lists: a topic (or family), a status, at most `limit`.
+fn filter(topic: Option<String>, status: Option<DeliveryStatus>, limit: Option<i64>) -> DeliveryFilter {
+    DeliveryFilter { topic: topic.filter(|t| !t.is_empty()), status, limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) }
 }
 
 /// `GET /api/admin/webhook-deliveries/timeline`: the last 24 hours, per
@@ -101,14 +101,7 @@ pub async fn replay(
     let staff = staff.operator()?;
     let ids = match req.ids {
         Some(ids) => ids,
-        None => {
-            let filter = DeliveryFilter {
-                topic: req.topic.filter(|t| !t.is_empty()),
-                status: req.status,
-                limit: req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-            };
-            state.store.list_deliveries(&filter).await?.into_iter().map(|d| d.id).collect()
-        }
+        None => state.store.list_deliveries(&filter(req.topic, req.status, req.limit)).await?.into_iter().map(|d| d.id).collect(),
     };
     let replayed = state.store.replay_deliveries(&ids).await?;
     for lane in Lane::ALL {

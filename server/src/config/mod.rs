@@ -4,8 +4,10 @@
 //! in [`SecretString`], whose `Debug` never prints them.
 
 mod data_dir;
+mod platform;
 
 pub use data_dir::{local_secret, write_private};
+pub use platform::{AcaPySettings, PlatformSettings, RemotePlatform};
 
 use crate::hub::HistoryLimits;
 use crate::limits::TrustedProxies;
@@ -13,35 +15,6 @@ use anyhow::Context;
 use secrecy::SecretString;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Where invitations come from.
-#[derive(Debug, Clone)]
-pub enum PlatformSettings {
-    /// The built-in simulator, served by this process under `/sim/platform`:
-    /// zero configuration, and the real HTTP client still does the talking.
-    Simulator,
-    /// A real wallet platform reached over OAuth client credentials.
-    Remote(RemotePlatform),
-    /// A Hyperledger ACA-Py agent's admin API (`PLATFORM=acapy`).
-    AcaPy(AcaPySettings),
-}
-
-#[derive(Debug, Clone)]
-pub struct AcaPySettings {
-    /// `ACAPY_ADMIN_URL`, e.g. `http://127.0.0.1:8031`.
-    pub admin_url: String,
-    /// `ACAPY_ADMIN_API_KEY`; none for an agent in `--admin-insecure-mode`.
-    pub api_key: Option<SecretString>,
-}
-
-#[derive(Debug, Clone)]
-pub struct RemotePlatform {
-    pub base_url: String,
-    pub token_url: String,
-    pub organization_id: String,
-    pub client_id: String,
-    pub client_secret: SecretString,
-}
 
 /// WhatsApp Business Cloud API settings (seed 003's names).
 #[derive(Debug, Clone)]
@@ -247,31 +220,7 @@ impl Settings {
                     .unwrap_or(1200),
             ),
         };
-        let platform = match (first(lookup, &["PLATFORM"]).as_deref(), first(lookup, &["PLATFORM_BASE_URL", "CONFIRMD_BASE_URL"])) {
-            (Some("acapy"), _) => PlatformSettings::AcaPy(AcaPySettings {
-                admin_url: first(lookup, &["ACAPY_ADMIN_URL"])
-                    .context("ACAPY_ADMIN_URL is required with PLATFORM=acapy")?
-                    .trim_end_matches('/')
-                    .to_owned(),
-                api_key: first(lookup, &["ACAPY_ADMIN_API_KEY"]).map(SecretString::from),
-            }),
-            (Some("simulator"), _) | (None, None) => PlatformSettings::Simulator,
-            (Some(other), _) if other != "platform" => {
-                anyhow::bail!("PLATFORM must be acapy, platform or simulator, not {other:?}")
-            }
-            (_, None) => anyhow::bail!("PLATFORM=platform needs PLATFORM_BASE_URL"),
-            (_, Some(base_url)) => PlatformSettings::Remote(RemotePlatform {
-                token_url: first(lookup, &["PLATFORM_TOKEN_URL", "CONFIRMD_TOKEN_URL"])
-                    .context("PLATFORM_TOKEN_URL is required with PLATFORM_BASE_URL")?,
-                organization_id: first(lookup, &["ORGANIZATION_ID", "CONFIRMD_ORGANIZATION_ID"])
-                    .context("ORGANIZATION_ID is required with PLATFORM_BASE_URL")?,
-                client_id: first(lookup, &["CLIENT_ID", "CONFIRMD_CLIENT_ID"]).context("CLIENT_ID is required with PLATFORM_BASE_URL")?,
-                client_secret: first(lookup, &["CLIENT_SECRET", "CONFIRMD_CLIENT_SECRET"])
-                    .context("CLIENT_SECRET is required with PLATFORM_BASE_URL")?
-                    .into(),
-                base_url: base_url.trim_end_matches('/').to_owned(),
-            }),
-        };
+        let platform = platform::from_lookup(lookup)?;
         let legacy_invitation = first(lookup, &["LEGACY_INVITATION_URL"]).map(|url| LegacyInvitation {
             out_of_band_id: first(lookup, &["LEGACY_OUT_OF_BAND_ID"]).unwrap_or_else(|| "legacy-multi-use".into()),
             url,

@@ -4,7 +4,7 @@
 //! platform posts every event to each app with the secret in `X-API-Key`
 //! and logs the attempt.
 
-use super::Simulator;
+use super::{refused, Simulator};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -89,10 +89,6 @@ impl Apps {
         log.push_back(attempt.clone());
         attempt
     }
-}
-
-fn refused() -> Response {
-    (StatusCode::UNAUTHORIZED, Json(json!({ "statusCode": 401, "message": "Unauthorized" }))).into_response()
 }
 
 fn not_found() -> Response {

@@ -45,7 +45,6 @@ pub fn client_settings(base_url: &str, client_secret: SecretString) -> RemotePla
 }
 
 pub struct Simulator {
-    pub client_id: String,
     pub client_secret: SecretString,
     /// The DIDComm endpoint written into invitations.
     endpoint: String,
@@ -59,7 +58,6 @@ pub struct Simulator {
 impl Simulator {
     pub fn new(base_url: &str, client_secret: SecretString) -> Arc<Self> {
         Arc::new(Self {
-            client_id: CLIENT_ID.into(),
             client_secret,
             endpoint: format!("{base_url}/didcomm"),
             tokens: Mutex::new(HashSet::new()),
@@ -92,6 +90,11 @@ impl Simulator {
     }
 }
 
+/// The platform's answer to a missing or unknown bearer token.
+fn refused() -> Response {
+    (StatusCode::UNAUTHORIZED, Json(json!({ "statusCode": 401, "message": "Unauthorized" }))).into_response()
+}
+
 #[derive(Deserialize)]
 struct TokenRequest {
     grant_type: String,
@@ -101,7 +104,7 @@ struct TokenRequest {
 
 async fn issue_token(State(sim): State<Arc<Simulator>>, Form(req): Form<TokenRequest>) -> Response {
     let valid =
-        req.grant_type == "client_credentials" && req.client_id == sim.client_id && req.client_secret == sim.client_secret.expose_secret();
+        req.grant_type == "client_credentials" && req.client_id == CLIENT_ID && req.client_secret == sim.client_secret.expose_secret();
     if !valid {
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client" }))).into_response();
     }
@@ -126,7 +129,7 @@ async fn create_invitation(
     Json(req): Json<InvitationRequest>,
 ) -> Response {
     if !sim.knows(&headers) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "statusCode": 401, "message": "Unauthorized" }))).into_response();
+        return refused();
     }
     let out_of_band_id = crate::random_uuid();
     let invitation_id = crate::random_uuid();
