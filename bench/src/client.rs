@@ -77,7 +77,7 @@ impl Target {
         Ok((text("sessionId"), text("outOfBandId")))
     }
 
-    fn key(&self) -> anyhow::Result<&str> {
+    pub fn key(&self) -> anyhow::Result<&str> {
         self.api_key.as_deref().ok_or_else(|| anyhow::anyhow!("this scenario needs --api-key (tidings admin create-api-key)"))
     }
 
@@ -95,11 +95,16 @@ impl Target {
     }
 
     pub async fn channel_token(&self) -> anyhow::Result<String> {
+        self.token_for(&format!("college:{}", self.tenant)).await
+    }
+
+    /// A channel token for `channel` (`college:7`, `tenant:7`).
+    pub async fn token_for(&self, channel: &str) -> anyhow::Result<String> {
         let body: Value = self
             .http
             .post(format!("{}/api/realtime/token", self.base))
             .bearer_auth(self.key()?)
-            .json(&json!({"channel": format!("college:{}", self.tenant)}))
+            .json(&json!({ "channel": channel }))
             .send()
             .await?
             .error_for_status()?

@@ -12,7 +12,8 @@
 
 use crate::client::{open, Socket, Target, WaUpdate};
 use crate::clock::now_ns;
-use futures_util::StreamExt;
+use crate::socketio;
+use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -30,6 +31,8 @@ pub enum Subscribe {
     Session(String),
     /// `/ws/whatsapp`, registered for the target's college with this token.
     College(String),
+    /// `/socket.io/`, joined to the target's tenant with this token.
+    SocketIo(String),
 }
 
 /// A child's first line: its sockets are open.
@@ -92,6 +95,7 @@ impl Fleet {
             match subscribe {
                 Subscribe::Session(id) => command.args(["--session", id]),
                 Subscribe::College(token) => command.args(["--college-token", token]),
+                Subscribe::SocketIo(token) => command.args(["--socketio-token", token]),
             };
             if !watch.is_empty() {
                 command.args(["--watch", &watch.join(",")]);
@@ -215,6 +219,7 @@ pub async fn hold(target: &Target, subscribe: Subscribe, sockets: usize, watch: 
         let socket = match &subscribe {
             Subscribe::Session(id) => open(&target.ws(&format!("/ws/connections?sessionId={id}"))).await,
             Subscribe::College(token) => target.college_socket(token).await,
+            Subscribe::SocketIo(token) => target.socketio_socket(token).await,
         };
         match socket {
             Ok(socket) => tasks.push(tokio::spawn(read(socket, tally.clone(), stopped.clone()))),
@@ -245,14 +250,25 @@ pub async fn hold(target: &Target, subscribe: Subscribe, sockets: usize, watch: 
 /// each watched update arrived.
 async fn read(mut socket: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<bool>) -> (bool, Vec<u64>) {
     let mut seen = vec![0u64; tally.watch.len()];
+    // Socket.IO's server pings; its client answers (outside `select!`,
+    // whose stop future holds a lock guard).
+    let mut pong = false;
     loop {
+        if std::mem::take(&mut pong) {
+            let _ = socket.send(Message::Text(socketio::PONG.into())).await;
+        }
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return (true, seen),
             frame = socket.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
                     let at = now_ns();
-                    let Some(wamid) = WaUpdate::sent(text.as_str()) else { continue };
-                    let Some(k) = tally.watch.iter().position(|w| w == wamid) else { continue };
+                    if text.as_str() == socketio::PING {
+                        pong = true;
+                        continue;
+                    }
+                    let key = WaUpdate::sent(text.as_str()).or_else(|| socketio::notification_title(text.as_str()));
+                    let Some(key) = key else { continue };
+                    let Some(k) = tally.watch.iter().position(|w| w == key) else { continue };
                     if seen[k] == 0 {
                         seen[k] = at;
                         tally.done(k, 1);

@@ -11,6 +11,7 @@ mod fleet;
 mod poster;
 mod report;
 mod scenarios;
+mod socketio;
 
 use clap::{Parser, Subcommand};
 use client::Target;
@@ -84,6 +85,10 @@ enum Scenario {
         /// Sockets beside them that subscribe and never read.
         #[arg(long, default_value_t = 0)]
         stalled: usize,
+        /// Socket.IO sockets joined to the tenant, sent notifications,
+        /// instead of WhatsApp sockets sent statuses.
+        #[arg(long)]
+        socketio: bool,
     },
     /// Time to apply a backlog stored while processing was paused.
     Drain,
@@ -103,6 +108,10 @@ enum Scenario {
         /// Client processes the sockets are spread over.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         processes: u16,
+        /// Socket.IO sockets joined to the tenant instead of connect-page
+        /// sockets.
+        #[arg(long)]
+        socketio: bool,
     },
     /// A steady webhook rate while sockets come and go.
     Mixed {
@@ -137,10 +146,12 @@ enum Scenario {
     Hold {
         #[arg(long)]
         sockets: usize,
-        #[arg(long, conflicts_with = "college_token", required_unless_present = "college_token")]
+        #[arg(long, required_unless_present_any = ["college_token", "socketio_token"])]
         session: Option<String>,
         #[arg(long)]
         college_token: Option<String>,
+        #[arg(long)]
+        socketio_token: Option<String>,
         /// Message ids whose `sent` updates are timed, comma-separated.
         #[arg(long, value_delimiter = ',')]
         watch: Vec<String>,
@@ -195,23 +206,24 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }
-        Scenario::Fanout { sockets, messages, processes, stalled } => {
-            scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled).await?
+        Scenario::Fanout { sockets, messages, processes, stalled, socketio } => {
+            scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled, socketio).await?
         }
         Scenario::Drain => scenarios::drain::run(&target).await?,
         Scenario::Resume { missed, rounds } => scenarios::resume::run(&target, missed, rounds).await?,
-        Scenario::Idle { sockets, hold_secs, processes } => {
+        Scenario::Idle { sockets, hold_secs, processes, socketio } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
-            scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid).await?
+            scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid, socketio).await?
         }
         Scenario::Mixed { rate, secs, watchers, churn } => {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
         }
         Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } => unreachable!("handled above"),
-        Scenario::Hold { sockets, session, college_token, watch } => {
-            let subscribe = match (session, college_token) {
-                (Some(session), _) => fleet::Subscribe::Session(session),
-                (None, token) => fleet::Subscribe::College(token.unwrap_or_default()),
+        Scenario::Hold { sockets, session, college_token, socketio_token, watch } => {
+            let subscribe = match (session, college_token, socketio_token) {
+                (Some(session), _, _) => fleet::Subscribe::Session(session),
+                (None, Some(token), _) => fleet::Subscribe::College(token),
+                (None, None, token) => fleet::Subscribe::SocketIo(token.unwrap_or_default()),
             };
             return fleet::hold(&target, subscribe, sockets, watch, Duration::from_secs(10)).await;
         }

@@ -12,7 +12,8 @@
 //!    causes, and the delivery's mark commit together, the changes for
 //!    pages in an outbox;
 //! 3. the outbox relay puts them on the [`bus`] (in-process by default);
-//! 4. the [`hub`] fans them out to the sockets of [`ws`] that show them;
+//! 4. the [`hub`] fans them out to the sockets that show them: [`ws`], and
+//!    [`socketio`] for Socket.IO front ends;
 //! 5. the browser (the `app` crate) shows them, and resynchronises on every
 //!    reconnect.
 //!
@@ -28,6 +29,7 @@ pub mod auth;
 pub mod bus;
 pub mod cli;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod events;
 pub mod graph;
@@ -42,6 +44,7 @@ pub mod outbound;
 pub mod platform;
 pub mod process;
 mod routes;
+pub mod socketio;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -221,7 +224,8 @@ impl Application {
         );
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();
-        let router = routes::router(state, simulators);
+        let (socketio, io) = socketio::router(&state);
+        let router = routes::router(state, simulators, socketio);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Live updates are small writes that must leave at once: Nagle's
@@ -236,6 +240,9 @@ impl Application {
             shutdown.await;
             hub.shutdown();
             let _ = stopping_tx.send(());
+            // Socket.IO transports are closed too (not disconnected: that
+            // would tell clients not to come back), within the drain time.
+            io.close().await;
         });
         let result = tokio::select! {
             result = server => result,

@@ -29,7 +29,7 @@ pub struct Simulators {
     pub graph: Option<Arc<GraphSimulator>>,
 }
 
-pub fn router(state: AppState, simulators: Simulators) -> Router {
+pub fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
     let webhooks = Router::new()
         .route("/api/webhooks/confirmd", counted(Provider::Platform, &state, intake::confirmd::receive).get(intake::confirmd::health))
         .route("/api/webhooks/confirmd/topic/{topic}", counted(Provider::Platform, &state, intake::confirmd::receive_topic))
@@ -40,6 +40,17 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/webhooks/health", get(intake::tenant_events::health))
         .route("/api/webhooks/{kind}", counted(Provider::Tenant, &state, intake::tenant_events::receive))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    // What a front end on another site reads and marks, with a channel
+    // token: the only API calls with CORS answers.
+    let cross_site = Router::new()
+        .route("/api/notifications", get(api::notifications::list).post(api::notifications::create))
+        .route("/api/notifications/mark-all-read", post(api::notifications::mark_all_read))
+        .route("/api/notifications/{id}", axum::routing::patch(api::notifications::update))
+        .route("/api/dashboard", get(api::dashboard::summary))
+        .route("/api/helpdesk/{room}", get(api::dashboard::entities))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(state.settings.cors_origins.layer());
+
     let api = Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -57,11 +68,6 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
         .route("/api/invitations/{token}/accept", post(api::invitations::accept))
         .route("/api/tenants/{tenant}/api-keys/{key}", axum::routing::delete(api::tenants::revoke_api_key))
         .route("/api/tenants/{tenant}/activity", get(api::tenants::activity))
-        .route("/api/notifications", get(api::notifications::list).post(api::notifications::create))
-        .route("/api/notifications/mark-all-read", post(api::notifications::mark_all_read))
-        .route("/api/notifications/{id}", axum::routing::patch(api::notifications::update))
-        .route("/api/dashboard", get(api::dashboard::summary))
-        .route("/api/helpdesk/{room}", get(api::dashboard::entities))
         .route("/ws/tenant", get(ws::tenant::upgrade))
         .route("/api/webhooks/endpoints", get(api::outbound::list).post(api::outbound::create))
         .route("/api/webhooks/endpoints/{id}", axum::routing::patch(api::outbound::update).delete(api::outbound::delete))
@@ -102,10 +108,13 @@ pub fn router(state: AppState, simulators: Simulators) -> Router {
     let mut router = Router::new()
         .merge(webhooks)
         .merge(api)
+        .merge(cross_site)
         .with_state(state)
         .merge(site)
         // Sockets live long: only their upgrade is a request, answered at once.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        // A long poll waits up to a ping interval, so no request timeout.
+        .merge(socketio);
     if let Some(sim) = simulators.platform {
         router = router.nest(simulator::MOUNT, sim.router());
     }

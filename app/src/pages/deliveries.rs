@@ -37,7 +37,7 @@ fn DeliveriesBoard() -> impl IntoView {
     // The chart reads 24 hours of the log: every fifth refresh is enough.
     let refreshes = StoredValue::new(0u32);
     let load = move || {
-        let chart = refreshes.get_value() % 5 == 0;
+        let chart = refreshes.get_value().is_multiple_of(5);
         refreshes.update_value(|n| *n = n.wrapping_add(1));
         let (t, s) = (topic.get_untracked(), status.get_untracked());
         spawn_local(async move {

@@ -1,6 +1,8 @@
 //! fanout: S sockets subscribed to one college; K status webhooks; the time
 //! until every socket got each update, per-socket latency, and misses.
-//! `stalled` more sockets subscribe beside them and never read.
+//! `stalled` more sockets subscribe beside them and never read. With
+//! `socketio`, Socket.IO sockets joined to the tenant get notifications
+//! raised through the API instead (the watched key is their title).
 
 use crate::client::{whatsapp_status, Target};
 use crate::clock::now_ns;
@@ -12,25 +14,43 @@ use std::time::{Duration, Instant};
 /// sent anyway (the sockets that miss it are counted).
 const PATIENCE: Duration = Duration::from_secs(10);
 
-pub async fn run(target: &Target, sockets: usize, processes: usize, messages: usize, stalled: usize) -> anyhow::Result<Report> {
+pub async fn run(
+    target: &Target,
+    sockets: usize,
+    processes: usize,
+    messages: usize,
+    stalled: usize,
+    socketio: bool,
+) -> anyhow::Result<Report> {
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let wamids: Vec<String> = (0..messages).map(|k| format!("wamid.bench-{run}-{k}")).collect();
-    for wamid in &wamids {
-        target.register_message(wamid).await?;
+    if !socketio {
+        for wamid in &wamids {
+            target.register_message(wamid).await?;
+        }
     }
     let token = target.channel_token().await?;
     let mut never_read = Vec::with_capacity(stalled);
     for _ in 0..stalled {
         never_read.push(target.stalled_socket(&token).await?);
     }
+    let subscribe = if socketio {
+        Subscribe::SocketIo(target.token_for(&format!("tenant:{}", target.tenant)).await?)
+    } else {
+        Subscribe::College(token)
+    };
     let start_line = Instant::now();
-    let mut fleet = Fleet::start(target, &Subscribe::College(token), sockets, processes, &wamids).await?;
+    let mut fleet = Fleet::start(target, &subscribe, sockets, processes, &wamids).await?;
     anyhow::ensure!(fleet.failed == 0, "{} of {sockets} sockets did not open", fleet.failed);
     let connected_in = start_line.elapsed();
     let mut sent_at = Vec::with_capacity(messages);
     for (k, wamid) in wamids.iter().enumerate() {
         sent_at.push(now_ns());
-        target.post_whatsapp(&whatsapp_status(wamid, "sent", 1_700_000_000)).await?;
+        if socketio {
+            target.post_notification(wamid).await?;
+        } else {
+            target.post_whatsapp(&whatsapp_status(wamid, "sent", 1_700_000_000)).await?;
+        }
         // One update at a time, so each is measured on its own: the next
         // goes once every socket has this one. Sent at a fixed pace
         // instead, updates to 10,000 sockets queued behind each other, and
@@ -53,7 +73,7 @@ pub async fn run(target: &Target, sockets: usize, processes: usize, messages: us
         }
     }
     let mut all: Vec<Duration> = slowest.into_iter().flatten().collect();
-    let mut report = Report::new("fanout");
+    let mut report = Report::new(if socketio { "fanout-socketio" } else { "fanout" });
     report
         .add("sockets", sockets as u64)
         .add("client_processes", processes as u64)

@@ -1,5 +1,6 @@
 //! idle: N sockets held open for a while; how many stayed up, and the
-//! server's resident memory per socket (from /proc of its pid).
+//! server's resident memory per socket (from /proc of its pid). Connect
+//! page sockets, or with `--socketio` Socket.IO sockets joined to a tenant.
 
 use crate::client::Target;
 use crate::fleet::{Fleet, Subscribe};
@@ -13,15 +14,26 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-pub async fn run(target: &Target, sockets: usize, processes: usize, hold: Duration, server_pid: u32) -> anyhow::Result<Report> {
-    let (session, _) = target.create_session().await?;
+pub async fn run(
+    target: &Target,
+    sockets: usize,
+    processes: usize,
+    hold: Duration,
+    server_pid: u32,
+    socketio: bool,
+) -> anyhow::Result<Report> {
+    let subscribe = if socketio {
+        Subscribe::SocketIo(target.token_for(&format!("tenant:{}", target.tenant)).await?)
+    } else {
+        Subscribe::Session(target.create_session().await?.0)
+    };
     let before = rss_kib(server_pid)?;
-    let fleet = Fleet::start(target, &Subscribe::Session(session), sockets, processes, &[]).await?;
+    let fleet = Fleet::start(target, &subscribe, sockets, processes, &[]).await?;
     let failed = fleet.failed;
     tokio::time::sleep(hold).await;
     let after = rss_kib(server_pid)?;
     let held = fleet.finish().await?;
-    let mut report = Report::new("idle");
+    let mut report = Report::new(if socketio { "idle-socketio" } else { "idle" });
     report
         .add("sockets", sockets as u64)
         .add("client_processes", processes as u64)

@@ -134,6 +134,11 @@ pub fn sign(claims: &Claims, key: &SecretString) -> String {
     format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
+/// Whether a bearer value has a token's shape (API keys have no dot).
+pub fn looks_like(bearer: &str) -> bool {
+    bearer.contains('.')
+}
+
 pub fn verify(token: &str, key: &SecretString, now: DateTime<Utc>) -> Result<Claims, TokenError> {
     let (body, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;

@@ -1,7 +1,13 @@
 //! The tenant a tenant-scoped call is about: `?tenantId=` or `x-tenant-id`
 //! picks among the caller's tenants and grants nothing by itself; without
 //! either, the caller's own. Another tenant's id answers 404.
+//!
+//! A tenant-scoped call may also carry a channel token for `tenant:K` as
+//! its bearer: a page on another site (see [`crate::cors`]) reads the
+//! notifications and dashboard with the token its own back end minted
+//! with an API key, and never holds the key. The key must still be live.
 
+use super::channel_token::{self, Subject, TokenChannel};
 use super::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,10 +42,23 @@ impl FromRequestParts<AppState> for TenantScope {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let principal = Principal::from_request_parts(parts, state).await?;
+        let principal = match super::bearer(&parts.headers).filter(|b| channel_token::looks_like(b)) {
+            Some(token) => token_principal(token, state).await?,
+            None => Principal::from_request_parts(parts, state).await?,
+        };
         let tenant = principal.select_tenant(named(parts), &parts.headers)?;
         Ok(Self { principal, tenant })
     }
+}
+
+/// The API key a tenant channel token speaks for, while that key is live.
+async fn token_principal(token: &str, state: &AppState) -> Result<Principal, ApiError> {
+    let claims = channel_token::verify(token, &state.auth.channel_key, chrono::Utc::now()).map_err(|_| ApiError::Unauthorized)?;
+    let (TokenChannel::Tenant(tenant), Subject::ApiKey(key)) = (claims.channel, claims.sub) else {
+        return Err(ApiError::Unauthorized);
+    };
+    let live = state.store.list_api_keys(tenant).await?.iter().any(|k| k.id == key && k.revoked_at.is_none());
+    live.then_some(Principal::ApiKey { tenant, key }).ok_or(ApiError::Unauthorized)
 }
 
 impl FromRequestParts<AppState> for AdminScope {

@@ -126,6 +126,9 @@ pub struct Settings {
     /// one generated into the data directory). Processes sharing a
     /// database need different names.
     pub node_id: String,
+    /// Other sites whose pages may use `/socket.io/` and the notification
+    /// and dashboard APIs (`CORS_ALLOWED_ORIGINS`, `CLIENT_URL`).
+    pub cors_origins: crate::cors::AllowedOrigins,
 }
 
 /// How long what piles up is kept before the housekeeping task purges it.
@@ -283,6 +286,11 @@ impl Settings {
             ready_max_backlog: number(lookup, "READY_MAX_BACKLOG", 10_000)?,
             metrics_token: first(lookup, &["METRICS_TOKEN"]).map(SecretString::from),
             request_timeout: seconds(lookup, "REQUEST_TIMEOUT_SECS", 30)?,
+            cors_origins: crate::cors::AllowedOrigins::parse(&[
+                &first(lookup, &["CORS_ALLOWED_ORIGINS"]).unwrap_or_default(),
+                &first(lookup, &["CLIENT_URL"]).unwrap_or_default(),
+            ])
+            .map_err(|e| anyhow::anyhow!("CORS_ALLOWED_ORIGINS / CLIENT_URL: {e}"))?,
             resume_history: {
                 let default = HistoryLimits::default();
                 HistoryLimits {

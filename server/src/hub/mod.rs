@@ -134,19 +134,24 @@ impl Index {
                 self.expiring.remove(&(*at, id));
             }
         }
-        for channel in socket.channels {
-            if let Some(ids) = self.channels.get_mut(&channel) {
-                ids.retain(|s| *s != id);
-                if ids.is_empty() {
-                    self.channels.remove(&channel);
-                    self.history.close_if_empty(&channel);
-                    if let Channel::Session(session) = &channel {
-                        self.links.retain(|_, s| s != session);
-                    }
-                }
-            }
+        for channel in &socket.channels {
+            self.leave(id, channel);
         }
         Some(socket.queue)
+    }
+
+    /// Takes socket `id` off `channel`'s list, and forgets what only that
+    /// list needed once it is empty.
+    fn leave(&mut self, id: SocketId, channel: &Channel) {
+        let Some(ids) = self.channels.get_mut(channel) else { return };
+        ids.retain(|s| *s != id);
+        if ids.is_empty() {
+            self.channels.remove(channel);
+            self.history.close_if_empty(channel);
+            if let Channel::Session(session) = channel {
+                self.links.retain(|_, s| s != session);
+            }
+        }
     }
 }
 
@@ -179,6 +184,15 @@ impl Registration {
             socket.queue.replay(missed);
         }
         start
+    }
+
+    /// Stops sending this socket `channel`'s frames (a Socket.IO
+    /// `leave-tenant`).
+    pub fn unsubscribe(&self, channel: &Channel) {
+        let mut index = self.hub.inner.lock().expect("hub lock");
+        let Some(socket) = index.sockets.get_mut(&self.id) else { return };
+        socket.channels.retain(|c| c != channel);
+        index.leave(self.id, channel);
     }
 
     /// Records a credential this socket holds its channels by; revoking it

@@ -46,6 +46,20 @@ fn one_socket_can_watch_several_channels_once_each() {
 }
 
 #[test]
+fn a_socket_that_leaves_a_channel_gets_only_the_others() {
+    let hub = Hub::default();
+    let (reg, mut rx) = hub.register();
+    let college = Channel::College(CollegeId::new("7"));
+    reg.subscribe_from(college.clone(), None);
+    reg.subscribe_from(session("a"), None);
+    reg.unsubscribe(&college);
+    assert_eq!(hub.send(&college, &f("c")), 0);
+    assert_eq!(hub.send(&session("a"), &f("s")), 1);
+    assert_eq!(frame_text(rx.try_recv()), r#"{"n":"s","offset":2}"#);
+    assert_eq!(rx.try_recv(), Err(mailbox::Empty::Waiting));
+}
+
+#[test]
 fn drops_a_socket_that_cannot_keep_up() {
     let hub = Hub::default();
     let (reg, mut rx) = hub.register();

@@ -17,7 +17,7 @@ struct Open {
     total: usize,
     by_ip: HashMap<IpAddr, usize>,
     /// In [`SocketEndpoint::ALL`]'s order, for the metrics.
-    by_endpoint: [usize; 3],
+    by_endpoint: [usize; SocketEndpoint::ALL.len()],
 }
 
 /// Which socket endpoint a slot is for.
@@ -26,16 +26,18 @@ pub enum SocketEndpoint {
     Connections,
     Tenant,
     WhatsApp,
+    SocketIo,
 }
 
 impl SocketEndpoint {
-    pub const ALL: [SocketEndpoint; 3] = [Self::Connections, Self::Tenant, Self::WhatsApp];
+    pub const ALL: [SocketEndpoint; 4] = [Self::Connections, Self::Tenant, Self::WhatsApp, Self::SocketIo];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Connections => "connections",
             Self::Tenant => "tenant",
             Self::WhatsApp => "whatsapp",
+            Self::SocketIo => "socketio",
         }
     }
 }
@@ -80,7 +82,7 @@ impl SocketSlots {
         self.open.lock().expect("slots lock").total
     }
 
-    pub fn open_by_endpoint(&self) -> [(SocketEndpoint, usize); 3] {
+    pub fn open_by_endpoint(&self) -> [(SocketEndpoint, usize); SocketEndpoint::ALL.len()] {
         let by_endpoint = self.open.lock().expect("slots lock").by_endpoint;
         SocketEndpoint::ALL.map(|e| (e, by_endpoint[e as usize]))
     }

@@ -136,7 +136,9 @@ fn apply_entity(tx: &mut dyn ApplyTx, tenant: TenantId, e: EntityPayload, source
             message: text("message").unwrap_or_default(),
             kind: NotificationType::Info,
             priority: Priority::Medium,
-            metadata: n.clone(),
+            // The whole event: Socket.IO clients get it back as seed 002's
+            // `notification` event (`notification` and `data`).
+            metadata: json!({ "event": e.event, "notification": n, "data": e.data }),
         };
         created = notify(tx, &note.into_new(source, HELPDESK))?.map(|n| n.id);
     }

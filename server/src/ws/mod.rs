@@ -41,14 +41,6 @@ fn take_slot(state: &AppState, peer: SocketAddr, headers: &HeaderMap, endpoint: 
     })
 }
 
-/// Whether the upgrade comes from a page of this site (or from no browser
-/// at all, which sends no `Origin`).
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
-    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
-}
-
 /// Upgrades a socket whose page may be signed in: the staff member from the
 /// session cookie (if any, and if sent from this site) goes to `serve`.
 async fn upgrade_for_staff<Fut>(
@@ -66,7 +58,7 @@ where
         Ok(slot) => slot,
         Err(refused) => return refused,
     };
-    let staff = if same_origin(headers) {
+    let staff = if crate::cors::from_this_site(headers) {
         match Staff::from_cookie(headers, state).await {
             Ok(staff) => staff,
             Err(err) => return err.into_response(),
@@ -82,13 +74,13 @@ where
 /// What holds a channel a staff member's cookie opened in `tenant`: the
 /// membership and the sign-in. Removing the member, logging out, or the
 /// sign-in's end closes the socket.
-fn sign_in_grants(staff: &Staff, tenant: TenantId) -> Vec<Grant> {
+pub(crate) fn sign_in_grants(staff: &Staff, tenant: TenantId) -> Vec<Grant> {
     vec![Grant::Member(tenant, staff.user_id), Grant::Session(staff.token_hash.clone()), Grant::Until(staff.expires_at.timestamp())]
 }
 
 /// Subscribes the socket to `channel`, held by `grants`, resuming at
 /// `resume` if the hub still can.
-fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>, resume: Option<&Resume>) -> StreamStart {
+pub(crate) fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>, resume: Option<&Resume>) -> StreamStart {
     for grant in grants {
         registration.grant(grant);
     }
@@ -97,7 +89,7 @@ fn subscribe(registration: &Registration, channel: Channel, grants: Vec<Grant>, 
 
 /// Counts a refused subscription: logged per tenant in aggregate, and the
 /// socket is closed once it has made [`MAX_REFUSALS`].
-fn refused(state: &AppState, refusals: &mut u8, tenant: Option<TenantId>) -> bool {
+pub(crate) fn refused(state: &AppState, refusals: &mut u8, tenant: Option<TenantId>) -> bool {
     if let Some(tenant) = tenant {
         state.limits.refusals.socket_refused(tenant);
     }

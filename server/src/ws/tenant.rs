@@ -53,7 +53,12 @@ fn serve(mut socket: WebSocket, staff: Option<Staff>, state: AppState, slot: Soc
 }
 
 /// The channel a join gives, and what holds it; or why not.
-fn channel_for(state: &AppState, staff: Option<&Staff>, tenant: TenantId, token: Option<&str>) -> Result<(Channel, Vec<Grant>), String> {
+pub(crate) fn channel_for(
+    state: &AppState,
+    staff: Option<&Staff>,
+    tenant: TenantId,
+    token: Option<&str>,
+) -> Result<(Channel, Vec<Grant>), String> {
     if let Some(staff) = staff.filter(|s| s.role_in(tenant).is_some()) {
         return Ok((Channel::TenantUser(tenant, staff.user_id), super::sign_in_grants(staff, tenant)));
     }

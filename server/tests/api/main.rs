@@ -30,6 +30,7 @@ mod tenant_events;
 mod tenant_helpers;
 mod wa_helpers;
 mod walls_accounts;
+mod walls_cross_site;
 mod walls_links;
 mod walls_sockets;
 mod walls_whatsapp;
