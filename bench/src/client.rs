@@ -125,6 +125,16 @@ impl Target {
 }
 
 impl Target {
+    /// A `/ws/tenant` socket joined to the tenant with `token`.
+    pub async fn tenant_socket(&self, token: &str) -> anyhow::Result<Socket> {
+        let mut socket = open(&self.ws("/ws/tenant")).await?;
+        let join = json!({"type": "join-tenant", "tenantId": self.tenant, "token": token}).to_string();
+        socket.send(Message::Text(join.into())).await?;
+        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
+        anyhow::ensure!(first["type"] == "joined", "not joined: {first}");
+        Ok(socket)
+    }
+
     /// A `/ws/whatsapp` socket registered for the tenant's college that is
     /// then never read: its receive buffer is as small as the kernel
     /// allows, so the server's writes to it back up at once.
@@ -187,6 +197,24 @@ impl<'a> WaUpdate<'a> {
         let update: WaUpdate = serde_json::from_str(text).ok()?;
         (update.kind == "message_status_update" && update.status == Some("sent")).then_some(update.wamid).flatten()
     }
+}
+
+/// The title of a `/ws/tenant` `new-notification` frame (the fan-out's
+/// watched key), borrowed from the frame.
+pub fn tenant_notification_title(text: &str) -> Option<&str> {
+    #[derive(Deserialize)]
+    struct Titled<'a> {
+        title: &'a str,
+    }
+    #[derive(Deserialize)]
+    struct Frame<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: &'a str,
+        #[serde(borrow)]
+        notification: Option<Titled<'a>>,
+    }
+    let frame: Frame = serde_json::from_str(text).ok()?;
+    (frame.kind == "new-notification").then_some(frame.notification?.title)
 }
 
 /// A WhatsApp status notification for `wamid`.

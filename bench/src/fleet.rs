@@ -10,7 +10,7 @@
 //! when its standard input closes it stops (once every socket has seen
 //! every update, or `patience` has passed) and prints a [`Held`] line.
 
-use crate::client::{open, Socket, Target, WaUpdate};
+use crate::client::{open, tenant_notification_title, Socket, Target, WaUpdate};
 use crate::clock::now_ns;
 use crate::socketio;
 use futures_util::{SinkExt, StreamExt};
@@ -31,8 +31,43 @@ pub enum Subscribe {
     Session(String),
     /// `/ws/whatsapp`, registered for the target's college with this token.
     College(String),
+    /// `/ws/tenant`, joined to the target's tenant with this token.
+    Tenant(String),
     /// `/socket.io/`, joined to the target's tenant with this token.
     SocketIo(String),
+}
+
+/// Which sockets a scenario holds (each scenario says what its default
+/// means: connect-page sockets for `idle`, WhatsApp ones for `fanout`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    Connections,
+    #[value(name = "whatsapp")]
+    WhatsApp,
+    Tenant,
+    #[value(name = "socketio")]
+    SocketIo,
+}
+
+impl Via {
+    /// Sockets joined to the target's tenant, for the ways that have them.
+    pub async fn tenant_subscription(self, target: &Target) -> anyhow::Result<Option<Subscribe>> {
+        let channel = format!("tenant:{}", target.tenant);
+        Ok(match self {
+            Via::Tenant => Some(Subscribe::Tenant(target.token_for(&channel).await?)),
+            Via::SocketIo => Some(Subscribe::SocketIo(target.token_for(&channel).await?)),
+            Via::Connections | Via::WhatsApp => None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Connections => "connections",
+            Via::WhatsApp => "whatsapp",
+            Via::Tenant => "tenant",
+            Via::SocketIo => "socketio",
+        }
+    }
 }
 
 /// A child's first line: its sockets are open.
@@ -95,6 +130,7 @@ impl Fleet {
             match subscribe {
                 Subscribe::Session(id) => command.args(["--session", id]),
                 Subscribe::College(token) => command.args(["--college-token", token]),
+                Subscribe::Tenant(token) => command.args(["--tenant-token", token]),
                 Subscribe::SocketIo(token) => command.args(["--socketio-token", token]),
             };
             if !watch.is_empty() {
@@ -219,11 +255,17 @@ pub async fn hold(target: &Target, subscribe: Subscribe, sockets: usize, watch: 
         let socket = match &subscribe {
             Subscribe::Session(id) => open(&target.ws(&format!("/ws/connections?sessionId={id}"))).await,
             Subscribe::College(token) => target.college_socket(token).await,
+            Subscribe::Tenant(token) => target.tenant_socket(token).await,
             Subscribe::SocketIo(token) => target.socketio_socket(token).await,
         };
         match socket {
             Ok(socket) => tasks.push(tokio::spawn(read(socket, tally.clone(), stopped.clone()))),
-            Err(_) => failed += 1,
+            Err(err) => {
+                if failed == 0 {
+                    eprintln!("a socket did not open: {err:#}");
+                }
+                failed += 1;
+            }
         }
     }
     tally.opened(tasks.len());
@@ -266,7 +308,8 @@ async fn read(mut socket: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<b
                         pong = true;
                         continue;
                     }
-                    let key = WaUpdate::sent(text.as_str()).or_else(|| socketio::notification_title(text.as_str()));
+                    let text = text.as_str();
+                    let key = WaUpdate::sent(text).or_else(|| socketio::notification_title(text)).or_else(|| tenant_notification_title(text));
                     let Some(key) = key else { continue };
                     let Some(k) = tally.watch.iter().position(|w| w == key) else { continue };
                     if seen[k] == 0 {

@@ -85,10 +85,11 @@ enum Scenario {
         /// Sockets beside them that subscribe and never read.
         #[arg(long, default_value_t = 0)]
         stalled: usize,
-        /// Socket.IO sockets joined to the tenant, sent notifications,
-        /// instead of WhatsApp sockets sent statuses.
-        #[arg(long)]
-        socketio: bool,
+        /// `whatsapp`: `/ws/whatsapp` sockets sent statuses; `tenant` or
+        /// `socketio`: `/ws/tenant` or Socket.IO sockets joined to the
+        /// tenant, sent notifications raised through the API.
+        #[arg(long, value_enum, default_value_t = fleet::Via::WhatsApp)]
+        via: fleet::Via,
     },
     /// Time to apply a backlog stored while processing was paused.
     Drain,
@@ -108,10 +109,10 @@ enum Scenario {
         /// Client processes the sockets are spread over.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         processes: u16,
-        /// Socket.IO sockets joined to the tenant instead of connect-page
-        /// sockets.
-        #[arg(long)]
-        socketio: bool,
+        /// `connections`: connect-page sockets; `tenant` or `socketio`:
+        /// `/ws/tenant` or Socket.IO sockets joined to the tenant.
+        #[arg(long, value_enum, default_value_t = fleet::Via::Connections)]
+        via: fleet::Via,
     },
     /// A steady webhook rate while sockets come and go.
     Mixed {
@@ -146,10 +147,12 @@ enum Scenario {
     Hold {
         #[arg(long)]
         sockets: usize,
-        #[arg(long, required_unless_present_any = ["college_token", "socketio_token"])]
+        #[arg(long, required_unless_present_any = ["college_token", "tenant_token", "socketio_token"])]
         session: Option<String>,
         #[arg(long)]
         college_token: Option<String>,
+        #[arg(long)]
+        tenant_token: Option<String>,
         #[arg(long)]
         socketio_token: Option<String>,
         /// Message ids whose `sent` updates are timed, comma-separated.
@@ -206,24 +209,25 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }
-        Scenario::Fanout { sockets, messages, processes, stalled, socketio } => {
-            scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled, socketio).await?
+        Scenario::Fanout { sockets, messages, processes, stalled, via } => {
+            scenarios::fanout::run(&target, sockets, processes.into(), messages, stalled, via).await?
         }
         Scenario::Drain => scenarios::drain::run(&target).await?,
         Scenario::Resume { missed, rounds } => scenarios::resume::run(&target, missed, rounds).await?,
-        Scenario::Idle { sockets, hold_secs, processes, socketio } => {
+        Scenario::Idle { sockets, hold_secs, processes, via } => {
             let pid = cli.server_pid.ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
-            scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid, socketio).await?
+            scenarios::idle::run(&target, sockets, processes.into(), Duration::from_secs(hold_secs), pid, via).await?
         }
         Scenario::Mixed { rate, secs, watchers, churn } => {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
         }
         Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } => unreachable!("handled above"),
-        Scenario::Hold { sockets, session, college_token, socketio_token, watch } => {
-            let subscribe = match (session, college_token, socketio_token) {
-                (Some(session), _, _) => fleet::Subscribe::Session(session),
-                (None, Some(token), _) => fleet::Subscribe::College(token),
-                (None, None, token) => fleet::Subscribe::SocketIo(token.unwrap_or_default()),
+        Scenario::Hold { sockets, session, college_token, tenant_token, socketio_token, watch } => {
+            let subscribe = match (session, college_token, tenant_token, socketio_token) {
+                (Some(session), ..) => fleet::Subscribe::Session(session),
+                (None, Some(token), ..) => fleet::Subscribe::College(token),
+                (None, None, Some(token), _) => fleet::Subscribe::Tenant(token),
+                (None, None, None, token) => fleet::Subscribe::SocketIo(token.unwrap_or_default()),
             };
             return fleet::hold(&target, subscribe, sockets, watch, Duration::from_secs(10)).await;
         }

@@ -23,9 +23,15 @@ impl Target {
         let opened = next_text(&mut socket, patience).await?;
         anyhow::ensure!(opened.as_str().starts_with('0'), "no Engine.IO open packet: {opened}");
         socket.send(Message::Text(format!("40{}", json!({ "token": token })).into())).await?;
-        let connected = next_text(&mut socket, patience).await?;
-        anyhow::ensure!(connected.as_str().starts_with("40"), "not connected: {connected}");
-        Ok(socket)
+        // Engine.IO may ping before the namespace answers.
+        loop {
+            let next = next_text(&mut socket, patience).await?;
+            match next.as_str() {
+                PING => socket.send(Message::Text(PONG.into())).await?,
+                connected if connected.starts_with("40") => return Ok(socket),
+                other => anyhow::bail!("not connected: {other}"),
+            }
+        }
     }
 
     /// Raises a notification for the tenant through the API (seed 004's

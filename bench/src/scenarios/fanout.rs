@@ -1,12 +1,13 @@
 //! fanout: S sockets subscribed to one college; K status webhooks; the time
 //! until every socket got each update, per-socket latency, and misses.
-//! `stalled` more sockets subscribe beside them and never read. With
-//! `socketio`, Socket.IO sockets joined to the tenant get notifications
-//! raised through the API instead (the watched key is their title).
+//! `stalled` more sockets subscribe beside them and never read. Via
+//! `tenant` or `socketio`, `/ws/tenant` or Socket.IO sockets joined to the
+//! tenant get notifications raised through the API instead (the watched
+//! key is their title).
 
 use crate::client::{whatsapp_status, Target};
 use crate::clock::now_ns;
-use crate::fleet::{Fleet, Subscribe};
+use crate::fleet::{Fleet, Subscribe, Via};
 use crate::report::Report;
 use std::time::{Duration, Instant};
 
@@ -20,11 +21,12 @@ pub async fn run(
     processes: usize,
     messages: usize,
     stalled: usize,
-    socketio: bool,
+    via: Via,
 ) -> anyhow::Result<Report> {
+    let tenant = via.tenant_subscription(target).await?;
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let wamids: Vec<String> = (0..messages).map(|k| format!("wamid.bench-{run}-{k}")).collect();
-    if !socketio {
+    if tenant.is_none() {
         for wamid in &wamids {
             target.register_message(wamid).await?;
         }
@@ -34,11 +36,7 @@ pub async fn run(
     for _ in 0..stalled {
         never_read.push(target.stalled_socket(&token).await?);
     }
-    let subscribe = if socketio {
-        Subscribe::SocketIo(target.token_for(&format!("tenant:{}", target.tenant)).await?)
-    } else {
-        Subscribe::College(token)
-    };
+    let subscribe = tenant.clone().unwrap_or(Subscribe::College(token));
     let start_line = Instant::now();
     let mut fleet = Fleet::start(target, &subscribe, sockets, processes, &wamids).await?;
     anyhow::ensure!(fleet.failed == 0, "{} of {sockets} sockets did not open", fleet.failed);
@@ -46,7 +44,7 @@ pub async fn run(
     let mut sent_at = Vec::with_capacity(messages);
     for (k, wamid) in wamids.iter().enumerate() {
         sent_at.push(now_ns());
-        if socketio {
+        if tenant.is_some() {
             target.post_notification(wamid).await?;
         } else {
             target.post_whatsapp(&whatsapp_status(wamid, "sent", 1_700_000_000)).await?;
@@ -73,8 +71,9 @@ pub async fn run(
         }
     }
     let mut all: Vec<Duration> = slowest.into_iter().flatten().collect();
-    let mut report = Report::new(if socketio { "fanout-socketio" } else { "fanout" });
+    let mut report = Report::new("fanout");
     report
+        .add("via", via.name())
         .add("sockets", sockets as u64)
         .add("client_processes", processes as u64)
         .add("messages", messages as u64)

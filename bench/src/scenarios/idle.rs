@@ -1,9 +1,10 @@
 //! idle: N sockets held open for a while; how many stayed up, and the
 //! server's resident memory per socket (from /proc of its pid). Connect
-//! page sockets, or with `--socketio` Socket.IO sockets joined to a tenant.
+//! page sockets, or (`--via tenant`, `--via socketio`) `/ws/tenant` or
+//! Socket.IO sockets joined to a tenant.
 
 use crate::client::Target;
-use crate::fleet::{Fleet, Subscribe};
+use crate::fleet::{Fleet, Subscribe, Via};
 use crate::report::Report;
 use std::time::Duration;
 
@@ -20,12 +21,11 @@ pub async fn run(
     processes: usize,
     hold: Duration,
     server_pid: u32,
-    socketio: bool,
+    via: Via,
 ) -> anyhow::Result<Report> {
-    let subscribe = if socketio {
-        Subscribe::SocketIo(target.token_for(&format!("tenant:{}", target.tenant)).await?)
-    } else {
-        Subscribe::Session(target.create_session().await?.0)
+    let subscribe = match via.tenant_subscription(target).await? {
+        Some(tenant) => tenant,
+        None => Subscribe::Session(target.create_session().await?.0),
     };
     let before = rss_kib(server_pid)?;
     let fleet = Fleet::start(target, &subscribe, sockets, processes, &[]).await?;
@@ -33,8 +33,9 @@ pub async fn run(
     tokio::time::sleep(hold).await;
     let after = rss_kib(server_pid)?;
     let held = fleet.finish().await?;
-    let mut report = Report::new(if socketio { "idle-socketio" } else { "idle" });
+    let mut report = Report::new("idle");
     report
+        .add("via", via.name())
         .add("sockets", sockets as u64)
         .add("client_processes", processes as u64)
         .add("connect_failures", failed as u64)

@@ -31,7 +31,8 @@ pub struct Caller {
 /// A socket's registration and what it has joined; kept in the socket's
 /// extensions until it disconnects, when dropping it leaves the hub.
 pub struct Link {
-    registration: Registration,
+    /// Replaced when the hub let go of the socket (see [`Link::rejoin`]).
+    registration: Mutex<Registration>,
     /// Taken by the bridge when the socket is connected.
     mailbox: Mutex<Option<Mailbox>>,
     caller: Caller,
@@ -55,7 +56,7 @@ impl Link {
     pub fn new(state: &AppState, caller: Caller, resume: Option<Resume>, slot: SocketSlot) -> Self {
         let (registration, mailbox) = state.hub.register();
         Self {
-            registration,
+            registration: Mutex::new(registration),
             mailbox: Mutex::new(Some(mailbox)),
             caller,
             resume,
@@ -66,27 +67,33 @@ impl Link {
     }
 
     /// Joins `tenant` with the caller's sign-in, `token`, or the
-    /// handshake's token.
+    /// handshake's token, resuming where the handshake says.
     fn join_tenant(&self, state: &AppState, tenant: TenantId, token: Option<&str>) -> Result<StreamStart, String> {
+        self.enter_tenant(state, tenant, token, self.resume.as_ref())
+    }
+
+    fn enter_tenant(&self, state: &AppState, tenant: TenantId, token: Option<&str>, resume: Option<&Resume>) -> Result<StreamStart, String> {
         let handshake = self.caller.token.as_ref().filter(|(t, _)| *t == tenant).map(|(_, token)| token.as_str());
         let (channel, grants) = ws::tenant::channel_for(state, self.caller.staff.as_ref(), tenant, token.or(handshake))?;
         // Joined already (a token's holder is joined on connect): nothing
         // was missed in between, and nothing is replayed twice.
         let again = self.joined.lock().expect("joined lock").tenant.replace(tenant) == Some(tenant);
-        let mut start = ws::subscribe(&self.registration, channel, grants, self.resume.as_ref().filter(|_| !again));
+        let mut start = ws::subscribe(&self.registration(), channel, grants, resume.filter(|_| !again));
         start.resumed |= again;
         Ok(start)
     }
 
     /// Leaves `tenant`: its notifications and its rooms.
     fn leave_tenant(&self, tenant: TenantId) {
-        self.registration.unsubscribe(&Channel::Tenant(tenant));
+        let registration = self.registration();
+        registration.unsubscribe(&Channel::Tenant(tenant));
         if let Some(staff) = &self.caller.staff {
-            self.registration.unsubscribe(&Channel::TenantUser(tenant, staff.user_id));
+            registration.unsubscribe(&Channel::TenantUser(tenant, staff.user_id));
         }
         for room in Room::ALL {
-            self.registration.unsubscribe(&Channel::Room(tenant, *room));
+            registration.unsubscribe(&Channel::Room(tenant, *room));
         }
+        drop(registration);
         let mut joined = self.joined.lock().expect("joined lock");
         if joined.tenant == Some(tenant) {
             joined.tenant = None;
@@ -97,6 +104,10 @@ impl Link {
     /// Joins a helpdesk room of the joined tenant; with none joined yet,
     /// of the token's tenant or the staff member's first.
     fn join_room(&self, state: &AppState, room: Room) -> Result<(TenantId, StreamStart), String> {
+        self.enter_room(state, room, self.resume.as_ref())
+    }
+
+    fn enter_room(&self, state: &AppState, room: Room, resume: Option<&Resume>) -> Result<(TenantId, StreamStart), String> {
         let joined = self.joined.lock().expect("joined lock").tenant;
         let tenant = match joined {
             Some(tenant) => tenant,
@@ -104,7 +115,7 @@ impl Link {
                 let own = self.caller.token.as_ref().map(|(t, _)| *t);
                 let tenant = own.or_else(|| self.caller.staff.as_ref()?.tenants.first().map(|t| t.tenant_id));
                 let tenant = tenant.ok_or_else(|| "join a tenant first".to_owned())?;
-                self.join_tenant(state, tenant, None)?;
+                self.enter_tenant(state, tenant, None, resume)?;
                 tenant
             }
         };
@@ -117,9 +128,35 @@ impl Link {
             }
             again
         };
-        let mut start = self.registration.subscribe_from(Channel::Room(tenant, room), self.resume.as_ref().filter(|_| !again));
+        let mut start = self.registration().subscribe_from(Channel::Room(tenant, room), resume.filter(|_| !again));
         start.resumed |= again;
         Ok((tenant, start))
+    }
+
+    fn registration(&self) -> std::sync::MutexGuard<'_, Registration> {
+        self.registration.lock().expect("registration lock")
+    }
+
+    /// A new place in the hub, with what the socket had joined, after the
+    /// hub let go of it (it fell behind, or the hub may have missed events
+    /// and dropped every socket): the client is told to reload instead of
+    /// being disconnected, which a Socket.IO client would not recover from.
+    pub fn rejoin(&self, state: &AppState) -> Mailbox {
+        let (registration, mailbox) = state.hub.register();
+        *self.registration() = registration;
+        let (tenant, rooms) = {
+            let mut joined = self.joined.lock().expect("joined lock");
+            (joined.tenant.take(), std::mem::take(&mut joined.rooms))
+        };
+        // Nothing is resumed: what the socket was sent is not replayed.
+        if let Some(tenant) = tenant {
+            if self.enter_tenant(state, tenant, None, None).is_ok() {
+                for room in rooms {
+                    let _ = self.enter_room(state, room, None);
+                }
+            }
+        }
+        mailbox
     }
 
     /// Counts a refused join: whether the socket should now be closed.
@@ -146,7 +183,7 @@ pub async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
         socket.extensions.remove::<Arc<Link>>();
     });
     if let Some(mailbox) = link.mailbox.lock().expect("mailbox lock").take() {
-        tokio::spawn(bridge::run(socket.clone(), mailbox, state.hub.clone(), link.helpdesk.clone()));
+        tokio::spawn(bridge::run(socket.clone(), mailbox, state.clone(), Arc::downgrade(&link), link.helpdesk.clone()));
     }
     if let Some((tenant, _)) = link.caller.token {
         match link.join_tenant(&state, tenant, None) {
