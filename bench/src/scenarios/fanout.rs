@@ -15,14 +15,7 @@ use std::time::{Duration, Instant};
 /// sent anyway (the sockets that miss it are counted).
 const PATIENCE: Duration = Duration::from_secs(10);
 
-pub async fn run(
-    target: &Target,
-    sockets: usize,
-    processes: usize,
-    messages: usize,
-    stalled: usize,
-    via: Via,
-) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, sockets: usize, processes: usize, messages: usize, stalled: usize, via: Via) -> anyhow::Result<Report> {
     let tenant = via.tenant_subscription(target).await?;
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let wamids: Vec<String> = (0..messages).map(|k| format!("wamid.bench-{run}-{k}")).collect();

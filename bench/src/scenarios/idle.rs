@@ -15,14 +15,7 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-pub async fn run(
-    target: &Target,
-    sockets: usize,
-    processes: usize,
-    hold: Duration,
-    server_pid: u32,
-    via: Via,
-) -> anyhow::Result<Report> {
+pub async fn run(target: &Target, sockets: usize, processes: usize, hold: Duration, server_pid: u32, via: Via) -> anyhow::Result<Report> {
     let subscribe = match via.tenant_subscription(target).await? {
         Some(tenant) => tenant,
         None => Subscribe::Session(target.create_session().await?.0),

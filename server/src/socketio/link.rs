@@ -72,7 +72,13 @@ impl Link {
         self.enter_tenant(state, tenant, token, self.resume.as_ref())
     }
 
-    fn enter_tenant(&self, state: &AppState, tenant: TenantId, token: Option<&str>, resume: Option<&Resume>) -> Result<StreamStart, String> {
+    fn enter_tenant(
+        &self,
+        state: &AppState,
+        tenant: TenantId,
+        token: Option<&str>,
+        resume: Option<&Resume>,
+    ) -> Result<StreamStart, String> {
         let handshake = self.caller.token.as_ref().filter(|(t, _)| *t == tenant).map(|(_, token)| token.as_str());
         let (channel, grants) = ws::tenant::channel_for(state, self.caller.staff.as_ref(), tenant, token.or(handshake))?;
         // Joined already (a token's holder is joined on connect): nothing
