@@ -75,7 +75,7 @@ fn serve(
             Ok(hello) => hello,
             Err((code, reason)) => return close(&mut socket, code, reason).await,
         };
-        if socket.send(hello).await.is_err() {
+        if !pump::send(&mut socket, hello).await {
             return;
         }
         tracing::debug!(%session_id, "socket connected");
