@@ -115,26 +115,26 @@ impl Target {
 
     /// A `/ws/whatsapp` socket registered for the tenant's college.
     pub async fn college_socket(&self, token: &str) -> anyhow::Result<Socket> {
-        let mut socket = open(&self.ws("/ws/whatsapp")).await?;
-        let register = json!({"type": "register", "collegeId": self.tenant, "token": token}).to_string();
-        socket.send(Message::Text(register.into())).await?;
-        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
-        anyhow::ensure!(first["type"] == "registered", "not registered: {first}");
-        Ok(socket)
+        let register = json!({"type": "register", "collegeId": self.tenant, "token": token});
+        subscribed(open(&self.ws("/ws/whatsapp")).await?, &register, "registered").await
+    }
+
+    /// A `/ws/tenant` socket joined to the tenant with `token`.
+    pub async fn tenant_socket(&self, token: &str) -> anyhow::Result<Socket> {
+        let join = json!({"type": "join-tenant", "tenantId": self.tenant, "token": token});
+        subscribed(open(&self.ws("/ws/tenant")).await?, &join, "joined").await
     }
 }
 
-impl Target {
-    /// A `/ws/tenant` socket joined to the tenant with `token`.
-    pub async fn tenant_socket(&self, token: &str) -> anyhow::Result<Socket> {
-        let mut socket = open(&self.ws("/ws/tenant")).await?;
-        let join = json!({"type": "join-tenant", "tenantId": self.tenant, "token": token}).to_string();
-        socket.send(Message::Text(join.into())).await?;
-        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
-        anyhow::ensure!(first["type"] == "joined", "not joined: {first}");
-        Ok(socket)
-    }
+/// `socket` once it has sent `subscribe` and been answered with `answer`.
+async fn subscribed(mut socket: Socket, subscribe: &Value, answer: &str) -> anyhow::Result<Socket> {
+    socket.send(Message::Text(subscribe.to_string().into())).await?;
+    let first = next_json(&mut socket, Duration::from_secs(10)).await?;
+    anyhow::ensure!(first["type"] == answer, "no `{answer}`: {first}");
+    Ok(socket)
+}
 
+impl Target {
     /// A `/ws/whatsapp` socket registered for the tenant's college that is
     /// then never read: its receive buffer is as small as the kernel
     /// allows, so the server's writes to it back up at once.
@@ -143,12 +143,9 @@ impl Target {
         let tcp = tokio::net::TcpSocket::new_v4()?;
         tcp.set_recv_buffer_size(1024)?;
         let stream = tcp.connect(addr).await?;
-        let (mut socket, _) = tokio_tungstenite::client_async(self.ws("/ws/whatsapp"), MaybeTlsStream::Plain(stream)).await?;
-        let register = json!({"type": "register", "collegeId": self.tenant, "token": token}).to_string();
-        socket.send(Message::Text(register.into())).await?;
-        let first = next_json(&mut socket, Duration::from_secs(10)).await?;
-        anyhow::ensure!(first["type"] == "registered", "not registered: {first}");
-        Ok(socket)
+        let (socket, _) = tokio_tungstenite::client_async(self.ws("/ws/whatsapp"), MaybeTlsStream::Plain(stream)).await?;
+        let register = json!({"type": "register", "collegeId": self.tenant, "token": token});
+        subscribed(socket, &register, "registered").await
     }
 }
 

@@ -1,7 +1,7 @@
 // The student's flow on /register/connect, in a real Chromium.
 import { test, expect, Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { startServer, startRedis, newDataDir, newPostgresDatabase, simulateScan, Server } from './server';
+import { startServer, startCluster, simulateScan, Server } from './server';
 
 let server: Server | undefined;
 test.afterEach(async () => {
@@ -94,13 +94,9 @@ test('a reload resumes the same session', async ({ page }) => {
 });
 
 test('a page served by one node follows a wallet whose webhooks land on another', async ({ page }) => {
-  // Two nodes on one database (PostgreSQL when the test command runs one),
-  // with the Redis bus between them.
-  const redis = await startRedis();
-  const dataDir = newDataDir();
-  const nodes = { REDIS_URL: redis.url, ...newPostgresDatabase() };
-  server = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-a' } });
-  const other = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-b' } });
+  const cluster = await startCluster();
+  server = cluster.a;
+  const { b: other, dataDir } = cluster;
   try {
     const sessionId = await openAndConnect(page, server.url);
     let loads = 0;
@@ -116,7 +112,6 @@ test('a page served by one node follows a wallet whose webhooks land on another'
     await expect(page.locator('.wallet-name')).toHaveText('Cluster Wallet');
     expect(loads).toBe(0);
   } finally {
-    await other.stop();
-    await redis.stop();
+    await cluster.stop();
   }
 });

@@ -198,3 +198,32 @@ export async function startRedis(): Promise<Redis> {
     });
   });
 }
+
+export interface Cluster {
+  a: Server;
+  b: Server;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Two nodes on one database (PostgreSQL when the test command runs one,
+ * else the data directory's SQLite file) with a private Redis bus between
+ * them. `stop` stops node b and Redis; node a is the caller's to stop.
+ */
+export async function startCluster(): Promise<Cluster> {
+  const redis = await startRedis();
+  const dataDir = newDataDir();
+  const nodes = { REDIS_URL: redis.url, ...newPostgresDatabase() };
+  const a = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-a' } });
+  const b = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-b' } });
+  return {
+    a,
+    b,
+    dataDir,
+    stop: async () => {
+      await b.stop();
+      await redis.stop();
+    },
+  };
+}

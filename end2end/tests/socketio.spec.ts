@@ -6,7 +6,7 @@ import { test, expect } from '@playwright/test';
 import { createServer, Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, startRedis, newDataDir, newPostgresDatabase, postTenant, freePort, Server } from './server';
+import { startServer, startCluster, postTenant, freePort, Server } from './server';
 import { tenant, channelToken, Client, Tenant } from './socketio';
 
 let server: Server | undefined;
@@ -61,6 +61,9 @@ for (const transports of [['websocket'], ['polling']] as const) {
     const fresh = await api(shop, '/api/notifications?limit=1');
     expect(fresh.notifications[0].title).toBe('Unseen');
     await c.ask('join-tenant', shop.id);
+    // In order: had "Unseen" been sent, it would come before "Seen".
+    await postTenant(server, shop.secret, 'notifications', { tenantId: shop.id, title: 'Seen', message: 'after joining again' });
+    await c.next('new-notification', (n) => n.title === 'Seen');
     expect(c.events.filter((e) => e.name === 'new-notification').map((e: any) => e.args[0].title)).not.toContain('Unseen');
   });
 }
@@ -193,12 +196,9 @@ test('a client resumes after a short disconnect and resyncs after a restart', as
 });
 
 test('on two nodes, a client on one gets what a webhook to the other caused, and resumes on either', async () => {
-  // One database (PostgreSQL when the test command runs one), the Redis bus.
-  const redis = await startRedis();
-  const dataDir = newDataDir();
-  const nodes = { REDIS_URL: redis.url, ...newPostgresDatabase() };
-  server = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-a' } });
-  const other = await startServer({ dataDir, env: { ...nodes, NODE_ID: 'node-b' } });
+  const cluster = await startCluster();
+  server = cluster.a;
+  const other = cluster.b;
   try {
     const shop = await tenant(server);
     const token = await channelToken(server, shop);
@@ -223,8 +223,7 @@ test('on two nodes, a client on one gets what a webhook to the other caused, and
     expect(String((c.socket.io.engine as any).port)).toBe(String(server.port));
     await c.next('new-notification', (n) => n.title.includes('ORD-B'), from);
   } finally {
-    await other.stop();
-    await redis.stop();
+    await cluster.stop();
   }
 });
 

@@ -49,6 +49,7 @@ pub async fn run(socket: SocketRef, mut mailbox: Mailbox, state: AppState, link:
         let _ = socket.emit("dashboard-refresh", &json!({ "reason": "resync" }));
     }
 }
+
 /// Tells the client why, and disconnects it.
 fn close(socket: SocketRef, reason: &str) {
     tracing::debug!(reason, "closing a Socket.IO socket");
