@@ -127,6 +127,8 @@ impl Application {
         let listener = TcpListener::bind(leptos_options.site_addr).await?;
         let local = listener.local_addr()?;
         let store = store::connect(&settings.database_url).await?;
+        let metrics = Arc::new(metrics::Metrics::default());
+        metrics.watch_writes(&store.write_stats());
         let first_admin = auth::bootstrap::first_run(store.as_ref(), &settings).await?;
         graph::sync_environment_number(store.as_ref(), &settings.whatsapp).await;
         let auth = Arc::new(auth::AuthKit::new(settings.channel_key.clone()).await?);
@@ -157,7 +159,7 @@ impl Application {
             deliveries: wake_tx,
             reconcile,
             platform_keys,
-            metrics: Arc::default(),
+            metrics,
             heartbeat: Arc::default(),
             relay,
             node,
@@ -225,9 +227,9 @@ impl Application {
         let outbound_task = state.settings.outbound_poll.map(|every| tokio::spawn(dispatcher.run(every)));
         let hub = state.hub.clone();
         let (socketio, io) = socketio::router(&state);
-        let router = routes::router(state, simulators, socketio);
+        let service = routes::service(state, simulators, socketio);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(service);
         // Live updates are small writes that must leave at once: Nagle's
         // algorithm would hold a socket's next update until the previous one
         // is acknowledged (up to a delayed ACK, 40 ms on Linux).

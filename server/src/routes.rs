@@ -10,12 +10,14 @@ use crate::{api, auth, intake, ws};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::convert::Infallible;
 use std::sync::Arc;
 use tower::util::MapResponseLayer;
+use tower::{Service, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -29,17 +31,47 @@ pub struct Simulators {
     pub graph: Option<Arc<GraphSimulator>>,
 }
 
-pub fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
+/// Every request's service: the router inside the layers every answer
+/// passes through. Those layers wrap the router once: `Router::layer`
+/// would wrap each route instead, which costs every request a boxed clone
+/// and a future per layer.
+pub fn service(
+    state: AppState,
+    simulators: Simulators,
+    socketio: Router,
+) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
+    ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .map_response(log_refusals)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .map_response(close_after_unread_body)
+        .service(router(state, simulators, socketio))
+}
+
+fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
+    let limit = state.settings.max_body_bytes;
     let webhooks = Router::new()
-        .route("/api/webhooks/confirmd", counted(Provider::Platform, &state, intake::confirmd::receive).get(intake::confirmd::health))
-        .route("/api/webhooks/confirmd/topic/{topic}", counted(Provider::Platform, &state, intake::confirmd::receive_topic))
-        .route("/api/webhooks/confirmd/topic/{topic}/", counted(Provider::Platform, &state, intake::confirmd::receive_topic))
-        .route("/api/webhooks/whatsapp", counted(Provider::WhatsApp, &state, intake::whatsapp::receive).get(intake::whatsapp::verify))
-        .route("/college/whatsapp/webhook", counted(Provider::WhatsApp, &state, intake::whatsapp::receive).get(intake::whatsapp::verify))
-        .route("/api/webhooks/ping", counted(Provider::Tenant, &state, intake::tenant::ping))
+        .route(
+            "/api/webhooks/confirmd",
+            counted(Provider::Platform, limit, &state, intake::confirmd::receive).get(intake::confirmd::health),
+        )
+        .route("/api/webhooks/confirmd/topic/{topic}", counted(Provider::Platform, limit, &state, intake::confirmd::receive_topic))
+        .route("/api/webhooks/confirmd/topic/{topic}/", counted(Provider::Platform, limit, &state, intake::confirmd::receive_topic))
+        .route(
+            "/api/webhooks/whatsapp",
+            counted(Provider::WhatsApp, limit, &state, intake::whatsapp::receive).get(intake::whatsapp::verify),
+        )
+        .route(
+            "/college/whatsapp/webhook",
+            counted(Provider::WhatsApp, limit, &state, intake::whatsapp::receive).get(intake::whatsapp::verify),
+        )
+        .route("/api/webhooks/ping", counted(Provider::Tenant, limit, &state, intake::tenant::ping))
         .route("/api/webhooks/health", get(intake::tenant_events::health))
-        .route("/api/webhooks/{kind}", counted(Provider::Tenant, &state, intake::tenant_events::receive))
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+        .route("/api/webhooks/{kind}", counted(Provider::Tenant, limit, &state, intake::tenant_events::receive));
     // What a front end on another site reads and marks, with a channel
     // token: the only API calls with CORS answers.
     let cross_site = Router::new()
@@ -121,16 +153,7 @@ pub fn router(state: AppState, simulators: Simulators, socketio: Router) -> Rout
     if let Some(sim) = simulators.graph {
         router = router.nest(graph_simulator::MOUNT, sim.router());
     }
-    // Response mappers from tower, not axum's `map_response`: axum's boxes a
-    // future per request, which every webhook would pay.
     router
-        .layer(MapResponseLayer::new(close_after_unread_body))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(MapResponseLayer::new(log_refusals))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// Each request's span, with its id, around what is logged while answering
@@ -152,18 +175,20 @@ fn log_refusals(response: Response) -> Response {
     response
 }
 
-/// Counts one provider's webhook answers by outcome: a response mapper on
-/// each webhook route, which knows its provider.
-fn counted<H, T>(provider: Provider, state: &AppState, handler: H) -> axum::routing::MethodRouter<AppState>
+/// A provider's webhook route: bodies up to `limit`, and its answers
+/// counted by outcome (a response mapper on the route, which knows its
+/// provider). One layer for both, so the route is wrapped once.
+fn counted<H, T>(provider: Provider, limit: usize, state: &AppState, handler: H) -> axum::routing::MethodRouter<AppState>
 where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
 {
     let metrics = state.metrics.clone();
-    post(handler).layer(MapResponseLayer::new(move |response: Response| {
+    let count = MapResponseLayer::new(move |response: Response| {
         metrics.webhook(provider.as_str(), response.status());
         response
-    }))
+    });
+    post(handler).layer(ServiceBuilder::new().layer(DefaultBodyLimit::max(limit)).layer(count))
 }
 
 /// Files under `/pkg/` carry a hash of their content in their names (the
