@@ -6,6 +6,7 @@
 //! the application's state when scraped.
 
 use crate::state::AppState;
+use crate::store::WriteStats;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -76,6 +77,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Registers the store's writer histograms (jobs per transaction,
+    /// commit time), which the store's writers move.
+    pub fn watch_writes(&self, stats: &WriteStats) {
+        for histogram in [&stats.batch_jobs, &stats.commit_seconds] {
+            must(self.registry.register(Box::new(histogram.clone())));
+        }
+    }
+
     pub fn webhook(&self, provider: &str, status: StatusCode) {
         let outcome = match status.as_u16() {
             200..=299 => "acknowledged",

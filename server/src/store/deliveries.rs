@@ -1,6 +1,6 @@
 //! Webhook deliveries: every one stored before it is acknowledged.
 
-use super::{Lease, StoreResult};
+use super::{Lease, StoreResult, WriteStats};
 use crate::events::{NewDelivery, Provider, StoredDelivery};
 use app::protocol::DeliveryStatus;
 pub use app::protocol::{DeliverySummary, MinuteCounts};
@@ -50,6 +50,8 @@ pub struct DeliveryStats {
 
 #[async_trait]
 pub trait DeliveryStore: Send + Sync {
+    /// The writers' transactions so far, for `/metrics`.
+    fn write_stats(&self) -> WriteStats;
     /// Stores deliveries in one transaction (all are durable before any is
     /// acknowledged), each new one leased to `lease`: the request hands it
     /// to this node's worker, and no scan takes it meanwhile. A repeat is

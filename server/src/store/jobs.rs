@@ -5,9 +5,11 @@
 
 use super::{Done, Lease, OutboxEntry, Recorded, StoreError, StoreResult, Unit, Work};
 use crate::events::NewDelivery;
+use prometheus::{Histogram, HistogramOpts};
 use std::any::Any;
 use std::fmt::Display;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// Requests waiting for the writer before new ones wait to be queued.
@@ -57,6 +59,42 @@ impl Answer {
 /// `Clone`).
 fn failure(err: &dyn Display) -> StoreError {
     StoreError::Database(err.to_string().into())
+}
+
+/// How a backend's writers fare, for `/metrics`: the jobs each
+/// transaction folds together, and how long its commit takes (an fsync,
+/// or PostgreSQL's round trip and WAL flush). Clones share the counts.
+#[derive(Clone)]
+pub struct WriteStats {
+    pub batch_jobs: Histogram,
+    pub commit_seconds: Histogram,
+}
+
+impl Default for WriteStats {
+    fn default() -> Self {
+        let histogram = |name: &str, help: &str, buckets: Vec<f64>| {
+            Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets)).expect("a valid histogram")
+        };
+        Self {
+            batch_jobs: histogram(
+                "write_batch_jobs",
+                "Jobs (a request's deliveries, a batch of units) per writer transaction",
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0],
+            ),
+            commit_seconds: histogram(
+                "write_commit_seconds",
+                "Time to commit one writer transaction",
+                vec![0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+            ),
+        }
+    }
+}
+
+impl WriteStats {
+    pub(super) fn committed(&self, jobs: usize, took: Duration) {
+        self.batch_jobs.observe(jobs as f64);
+        self.commit_seconds.observe(took.as_secs_f64());
+    }
 }
 
 /// The async side of a writer: queues jobs and waits for their answers.

@@ -27,6 +27,7 @@ pub use apply::*;
 pub use deliveries::*;
 pub use error::{StoreError, StoreResult};
 pub use invitations::*;
+pub use jobs::WriteStats;
 pub use outbound::*;
 pub use platform_webhooks::*;
 pub use postgres::PostgresStore;

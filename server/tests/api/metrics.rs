@@ -53,6 +53,9 @@ async fn the_counters_move_as_webhooks_flow() {
     assert_eq!(sample(&after, r#"tidings_sockets_open{endpoint="connections"}"#), Some(1.0), "{after}");
     assert!(sample(&after, "tidings_apply_seconds_count").unwrap() >= 1.0, "{after}");
     assert!(sample(&after, "tidings_change_to_socket_seconds_count").unwrap() >= 1.0, "{after}");
+    // The writer committed the acknowledged delivery and its unit of work.
+    assert!(sample(&after, "tidings_write_commit_seconds_count").unwrap() >= 1.0, "{after}");
+    assert!(sample(&after, "tidings_write_batch_jobs_sum").unwrap() >= 2.0, "{after}");
     assert_eq!(sample(&after, "tidings_pending_deliveries"), Some(0.0), "{after}");
     assert_eq!(sample(&after, "tidings_slow_consumer_disconnects"), Some(0.0), "{after}");
 }

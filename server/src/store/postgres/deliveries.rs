@@ -26,6 +26,10 @@ fn free<'a>(query: &mut QueryBuilder<'a, Postgres>, lease: &'a Lease, now: DateT
 
 #[async_trait]
 impl DeliveryStore for PostgresStore {
+    fn write_stats(&self) -> WriteStats {
+        self.write_stats.clone()
+    }
+
     async fn record_deliveries(&self, deliveries: &[NewDelivery], lease: &Lease) -> StoreResult<Vec<Recorded>> {
         self.intake.record(deliveries.to_vec(), lease.clone()).await
     }

@@ -23,6 +23,7 @@ mod tenant_webhooks;
 mod whatsapp;
 mod whatsapp_numbers;
 mod writer;
+use crate::store::WriteStats;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -34,6 +35,8 @@ pub struct PostgresStore {
     intake: writer::Writer,
     /// Runs the worker's units of work.
     writer: writer::Writer,
+    /// Both writers'.
+    write_stats: WriteStats,
 }
 
 impl PostgresStore {
@@ -43,8 +46,9 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options.clone()).await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        let intake = writer::start(options.clone()).await?;
-        let writer = writer::start(options).await?;
-        Ok(Self { pool, intake, writer })
+        let write_stats = WriteStats::default();
+        let intake = writer::start(options.clone(), write_stats.clone()).await?;
+        let writer = writer::start(options, write_stats.clone()).await?;
+        Ok(Self { pool, intake, writer, write_stats })
     }
 }

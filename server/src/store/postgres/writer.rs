@@ -19,12 +19,13 @@
 use super::apply;
 use crate::events::NewDelivery;
 use crate::store::jobs::{gather, Answer, Job, Watch};
-use crate::store::{Lease, Recorded, StoreError};
+use crate::store::{Lease, Recorded, StoreError, WriteStats};
 use app::protocol::DeliveryStatus;
 use chrono::Utc;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection};
 use std::collections::HashMap;
+use std::time::Instant;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,7 +36,7 @@ const MAX_BATCH: usize = 512;
 
 /// Connects the writer and starts its thread, which ends when the last
 /// handle is dropped.
-pub(super) async fn start(options: PgConnectOptions) -> anyhow::Result<Writer> {
+pub(super) async fn start(options: PgConnectOptions, stats: WriteStats) -> anyhow::Result<Writer> {
     let (writer, rx) = Writer::new();
     let (ready, connected) = oneshot::channel::<anyhow::Result<()>>();
     std::thread::Builder::new().name("tidings-writer".into()).spawn(move || {
@@ -46,7 +47,7 @@ pub(super) async fn start(options: PgConnectOptions) -> anyhow::Result<Writer> {
         match rt.block_on(PgConnection::connect_with(&options)) {
             Ok(conn) => {
                 let _ = ready.send(Ok(()));
-                run(Link { rt, options, conn: Some(conn) }, rx);
+                run(Link { rt, options, conn: Some(conn), stats }, rx);
             }
             Err(err) => drop(ready.send(Err(err.into()))),
         }
@@ -60,6 +61,7 @@ struct Link {
     rt: Runtime,
     options: PgConnectOptions,
     conn: Option<PgConnection>,
+    stats: WriteStats,
 }
 
 fn run(mut link: Link, mut rx: mpsc::Receiver<Job>) {
@@ -74,7 +76,7 @@ fn run(mut link: Link, mut rx: mpsc::Receiver<Job>) {
 /// Writes a batch in one transaction, each job in a savepoint of its own,
 /// and answers every job once the transaction has committed.
 fn write(link: &mut Link, batch: Vec<Job>) {
-    let Link { rt, options, conn } = link;
+    let Link { rt, options, conn, stats } = link;
     if conn.is_none() {
         match rt.block_on(PgConnection::connect_with(options)) {
             Ok(opened) => *conn = Some(opened),
@@ -106,7 +108,9 @@ fn write(link: &mut Link, batch: Vec<Job>) {
             Job::Run { work, reply } => Answer::Run(reply, apply::run(rt, c, now, work)),
         });
     }
+    let committing = Instant::now();
     let committed = rt.block_on(c.execute("COMMIT"));
+    stats.committed(answers.len(), committing.elapsed());
     if let Err(err) = &committed {
         tracing::error!(error = %err, jobs = answers.len(), "the delivery writer's transaction failed");
         // The connection may be the cause: start the next batch on a new one.

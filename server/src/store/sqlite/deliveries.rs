@@ -27,6 +27,10 @@ fn free<'a>(query: &mut QueryBuilder<'a, Sqlite>, lease: &'a Lease, now: DateTim
 
 #[async_trait]
 impl DeliveryStore for SqliteStore {
+    fn write_stats(&self) -> WriteStats {
+        self.write_stats.clone()
+    }
+
     async fn record_deliveries(&self, deliveries: &[NewDelivery], lease: &Lease) -> StoreResult<Vec<Recorded>> {
         self.writer.record(deliveries.to_vec(), lease.clone()).await
     }

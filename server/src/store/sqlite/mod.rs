@@ -19,7 +19,7 @@ mod whatsapp;
 mod whatsapp_numbers;
 mod writer;
 
-use crate::store::StoreError;
+use crate::store::{StoreError, WriteStats};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
@@ -43,6 +43,7 @@ pub struct SqliteStore {
     /// Writes webhook deliveries, many per transaction, and runs the
     /// worker's units of work.
     writer: writer::Writer,
+    write_stats: WriteStats,
     /// Every writer in the process (`writes`, `derived`, `writer`) takes
     /// turns here: SQLite has one write lock, and a connection that finds it
     /// taken sleeps in its busy handler and retries, where a queue in the
@@ -86,8 +87,9 @@ impl SqliteStore {
             .connect_with(options.clone().synchronous(SqliteSynchronous::Normal))
             .await?;
         let gate = Arc::new(Mutex::new(()));
-        let writer = writer::start(options.get_filename(), gate.clone())?;
-        Ok(Self { pool, writes, derived, writer, gate })
+        let write_stats = WriteStats::default();
+        let writer = writer::start(options.get_filename(), gate.clone(), write_stats.clone())?;
+        Ok(Self { pool, writes, derived, writer, write_stats, gate })
     }
 
     /// Waits for the write lock's turn, then takes the write connection.

@@ -21,14 +21,14 @@
 use super::apply;
 use crate::events::NewDelivery;
 use crate::store::jobs::{gather, Answer, Job, Watch};
-use crate::store::{Lease, Recorded, StoreError};
+use crate::store::{Lease, Recorded, StoreError, WriteStats};
 use app::protocol::DeliveryStatus;
 use apply::rows::timestamp;
 use chrono::Utc;
 use rusqlite::{params, Connection};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Mutex};
 
 pub(super) use crate::store::jobs::Writer;
@@ -39,7 +39,7 @@ const MAX_BATCH: usize = 512;
 /// Opens the writer's connection to the database at `path` and starts its
 /// thread, which ends when the last handle is dropped. It writes in turn
 /// with the other writers queued at `gate`.
-pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>) -> anyhow::Result<Writer> {
+pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>, stats: WriteStats) -> anyhow::Result<Writer> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", true)?;
@@ -51,11 +51,11 @@ pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>) -> anyhow::Result<Writer>
     // Every statement the writer runs stays prepared.
     conn.set_prepared_statement_cache_capacity(256);
     let (writer, rx) = Writer::new();
-    std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx))?;
+    std::thread::Builder::new().name("tidings-writer".into()).spawn(move || run(conn, gate, rx, &stats))?;
     Ok(writer)
 }
 
-fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>, stats: &WriteStats) {
     let _watch = Watch;
     let mut durable = true;
     while let Some(first) = rx.blocking_recv() {
@@ -64,7 +64,7 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
         let turn = gate.blocking_lock();
         // What arrived while this waited for its turn joins the batch.
         gather(&mut rx, &mut batch, MAX_BATCH);
-        write(&mut conn, batch, &mut durable);
+        write(&mut conn, batch, &mut durable, stats);
         drop(turn);
     }
 }
@@ -73,7 +73,7 @@ fn run(mut conn: Connection, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) 
 /// and answers every job once the transaction has committed. The
 /// transaction's own statements are prepared once and kept, like every
 /// other (rusqlite's transactions parse theirs on every use).
-fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
+fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool, stats: &WriteStats) {
     let records = batch.iter().any(|job| matches!(job, Job::Record { .. }));
     if records != *durable {
         let pragma = if records { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" };
@@ -100,7 +100,9 @@ fn write(conn: &mut Connection, batch: Vec<Job>, durable: &mut bool) {
             Job::Run { work, reply } => Answer::Run(reply, apply::run(conn, now, work)),
         });
     }
+    let committing = Instant::now();
     let committed = conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([]));
+    stats.committed(answers.len(), committing.elapsed());
     if let Err(err) = &committed {
         tracing::error!(error = %err, jobs = answers.len(), "the delivery writer's transaction failed");
         let _ = conn.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
