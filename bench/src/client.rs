@@ -46,11 +46,16 @@ impl Target {
         Ok(response.status().as_u16())
     }
 
+    /// `X-Hub-Signature-256` of a WhatsApp webhook's body, as Meta signs it.
+    pub fn whatsapp_signature(&self, body: &[u8]) -> anyhow::Result<String> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.app_secret.as_bytes())?;
+        mac.update(body);
+        Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+    }
+
     pub async fn post_whatsapp(&self, body: &Value) -> anyhow::Result<u16> {
         let bytes = serde_json::to_vec(body)?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.app_secret.as_bytes())?;
-        mac.update(&bytes);
-        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let signature = self.whatsapp_signature(&bytes)?;
         let response = self
             .http
             .post(format!("{}/api/webhooks/whatsapp", self.base))
@@ -94,6 +99,24 @@ impl Target {
         Ok(())
     }
 
+    /// Signs in as the first admin (`TIDINGS_ADMIN_EMAIL`,
+    /// `TIDINGS_ADMIN_PASSWORD`), for the delivery stats.
+    pub async fn admin(&self) -> anyhow::Result<Admin> {
+        let email = std::env::var("TIDINGS_ADMIN_EMAIL")?;
+        let password = std::env::var("TIDINGS_ADMIN_PASSWORD")?;
+        let signed_in =
+            self.http.post(format!("{}/api/auth/login", self.base)).json(&json!({"email": email, "password": password})).send().await?;
+        let cookie = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.split(';').next().filter(|c| c.starts_with("tidings_session=")))
+            .ok_or_else(|| anyhow::anyhow!("the admin could not sign in"))?
+            .to_owned();
+        Ok(Admin { target: self.clone(), cookie })
+    }
+
     pub async fn channel_token(&self) -> anyhow::Result<String> {
         self.token_for(&format!("college:{}", self.tenant)).await
     }
@@ -123,6 +146,30 @@ impl Target {
     pub async fn tenant_socket(&self, token: &str) -> anyhow::Result<Socket> {
         let join = json!({"type": "join-tenant", "tenantId": self.tenant, "token": token});
         subscribed(open(&self.ws("/ws/tenant")).await?, &join, "joined").await
+    }
+}
+
+/// The first admin, signed in.
+pub struct Admin {
+    target: Target,
+    cookie: String,
+}
+
+impl Admin {
+    /// Deliveries stored and not yet applied. Each read counts them all:
+    /// read rarely while measuring.
+    pub async fn pending(&self) -> anyhow::Result<u64> {
+        let stats: Value = self
+            .target
+            .http
+            .get(format!("{}/api/admin/webhook-stats", self.target.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(stats["pending"].as_u64().unwrap_or(0))
     }
 }
 

@@ -125,6 +125,18 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         churn: usize,
     },
+    /// Statuses for distinct messages at a fixed rate while sockets
+    /// watch: whether applying and delivering keep up with acknowledging.
+    Sustained {
+        #[arg(long, default_value_t = 2_000)]
+        rate: u64,
+        #[arg(long, default_value_t = 30)]
+        secs: u64,
+        #[arg(long, default_value_t = 100)]
+        watchers: usize,
+        #[arg(long, default_value_t = 64)]
+        senders: usize,
+    },
     /// The machine's own floor for fanout: raw loopback sockets, no server.
     FloorFanout {
         #[arg(long, default_value_t = 500)]
@@ -221,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Mixed { rate, secs, watchers, churn } => {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
         }
+        Scenario::Sustained { rate, secs, watchers, senders } => scenarios::sustained::run(&target, rate, secs, watchers, senders).await?,
         Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } => unreachable!("handled above"),
         Scenario::Hold { sockets, session, college_token, tenant_token, socketio_token, watch } => {
             let subscribe = match (session, college_token, tenant_token, socketio_token) {

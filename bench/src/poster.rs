@@ -38,13 +38,18 @@ impl Poster {
 
     /// Posts `body`; returns the answer's status once its body is read.
     pub async fn post(&mut self, body: Bytes) -> anyhow::Result<u16> {
+        self.post_with(body, None).await
+    }
+
+    /// Posts `body` with one more header (a signature of this body).
+    pub async fn post_with(&mut self, body: Bytes, extra: Option<(&'static str, HeaderValue)>) -> anyhow::Result<u16> {
         let mut request = Request::builder()
             .method(Method::POST)
             .uri(self.uri.clone())
             .header(HOST, self.host.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        for (name, value) in &self.headers {
-            request = request.header(*name, value.clone());
+        for (name, value) in self.headers.iter().cloned().chain(extra) {
+            request = request.header(name, value);
         }
         self.sender.ready().await?;
         let response = self.sender.send_request(request.body(Full::new(body))?).await?;

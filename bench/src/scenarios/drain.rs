@@ -6,7 +6,6 @@
 
 use crate::client::Target;
 use crate::report::Report;
-use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// How often the stats are read: fine enough for a drain of seconds, and
@@ -16,30 +15,8 @@ const POLL: Duration = Duration::from_millis(100);
 const PATIENCE: Duration = Duration::from_secs(600);
 
 pub async fn run(target: &Target) -> anyhow::Result<Report> {
-    let email = std::env::var("TIDINGS_ADMIN_EMAIL")?;
-    let password = std::env::var("TIDINGS_ADMIN_PASSWORD")?;
-    let signed_in =
-        target.http.post(format!("{}/api/auth/login", target.base)).json(&json!({"email": email, "password": password})).send().await?;
-    let cookie = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("tidings_session=")))
-        .ok_or_else(|| anyhow::anyhow!("the admin could not sign in"))?
-        .to_owned();
-    let pending = || async {
-        let stats: Value = target
-            .http
-            .get(format!("{}/api/admin/webhook-stats", target.base))
-            .header("cookie", &cookie)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        anyhow::Ok(stats["pending"].as_u64().unwrap_or(0))
-    };
+    let admin = target.admin().await?;
+    let pending = || admin.pending();
     let started = Instant::now();
     let first = pending().await?;
     let mut tick = tokio::time::interval(POLL);

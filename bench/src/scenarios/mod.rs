@@ -9,3 +9,4 @@ pub mod ingest;
 pub mod mixed;
 pub mod refusals;
 pub mod resume;
+pub mod sustained;
