@@ -1,11 +1,12 @@
-//! A socket's queue of frames: bounded, one producer side (the hub), one
-//! consumer (the socket's task), and a few dozen bytes while idle.
+//! A socket's queue of frames: bounded by count and bytes ([`DEPTH`],
+//! [`QUEUE_BYTES`]), one producer side (the hub), one consumer (the
+//! socket's task), and a few dozen bytes while idle.
 //!
 //! Why not `tokio::sync::mpsc`: a bounded channel allocates a 32-slot block
 //! and cache-padded shared state up front, a large share of what an idle
 //! socket may cost (BENCHMARKS.md). Here an idle socket costs one small
-//! allocation, the queue's buffer exists only once frames have waited in
-//! it, and waiting needs no future state beyond a reference (the waker
+//! allocation, the queue's buffer exists only while frames wait in it,
+//! and waiting needs no future state beyond a reference (the waker
 //! lives in the shared state, under the same lock as the frames, so no
 //! wake-up can be missed).
 //!
@@ -18,8 +19,15 @@ use std::future::poll_fn;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-/// Frames a socket may have waiting before it counts as too slow.
-pub const DEPTH: usize = 32;
+/// Frames a socket may have waiting before it counts as too slow: a busy
+/// channel's burst, or a pause of the machine, must not let go of sockets
+/// that read as fast as they can (10,000 updates a second fill it in 25 ms).
+pub const DEPTH: usize = 256;
+/// Bytes of frames a socket may have waiting: what one that stopped
+/// reading holds at most, for frames of its own (a user's notifications)
+/// as for frames it shares with other sockets. One frame larger than this
+/// is taken when nothing else waits.
+pub const QUEUE_BYTES: usize = 1024 * 1024;
 
 #[derive(Default)]
 struct State {
@@ -28,6 +36,10 @@ struct State {
     /// missed, which it must get whatever its depth. (A `u32` fits beside
     /// the flags: every idle socket has this state.)
     replayed: u32,
+    /// Bytes of the queued frames, and of the replayed ones among them.
+    /// (`u32`s fit beside the flags in the same allocation size.)
+    bytes: u32,
+    replayed_bytes: u32,
     /// The hub's heartbeat has come round since the task last looked.
     ping: bool,
     closed: bool,
@@ -38,11 +50,29 @@ struct State {
 }
 
 impl State {
+    /// The first queued frame. Each pop counts off a replayed frame first,
+    /// whichever it was: the replay's allowance only shrinks as the queue
+    /// drains.
+    fn pop(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop_front()?;
+        let bytes = size(&frame);
+        self.bytes = self.bytes.saturating_sub(bytes);
+        if self.replayed > 0 {
+            self.replayed -= 1;
+            self.replayed_bytes = self.replayed_bytes.saturating_sub(bytes);
+        }
+        Some(frame)
+    }
+
     fn wake(&mut self) {
         if let Some(waker) = self.waiting.take() {
             waker.wake();
         }
     }
+}
+
+fn size(frame: &Frame) -> u32 {
+    u32::try_from(frame.len()).unwrap_or(u32::MAX)
 }
 
 // A std mutex: held only for a push, a pop or a flag, never across `.await`.
@@ -95,9 +125,12 @@ impl Sender {
         if state.closed {
             return Err(Refused::Closed);
         }
-        if state.frames.len() >= DEPTH + state.replayed as usize {
+        let live = state.frames.len() - (state.replayed as usize).min(state.frames.len());
+        let live_bytes = state.bytes.saturating_sub(state.replayed_bytes) as usize;
+        if live >= DEPTH || (live > 0 && live_bytes + frame.len() > QUEUE_BYTES) {
             return Err(Refused::Full);
         }
+        state.bytes = state.bytes.saturating_add(size(&frame));
         state.frames.push_back(frame);
         state.wake();
         Ok(())
@@ -114,6 +147,9 @@ impl Sender {
             return;
         }
         state.replayed = state.replayed.saturating_add(u32::try_from(frames.len()).unwrap_or(u32::MAX));
+        let bytes = frames.iter().fold(0u32, |sum, frame| sum.saturating_add(size(frame)));
+        state.bytes = state.bytes.saturating_add(bytes);
+        state.replayed_bytes = state.replayed_bytes.saturating_add(bytes);
         state.frames.extend(frames);
         state.wake();
     }
@@ -165,6 +201,12 @@ impl Receiver {
                 Ok(delivery) => Poll::Ready(Some(delivery)),
                 Err(Empty::Closed) => Poll::Ready(None),
                 Err(Empty::Waiting) => {
+                    // A socket waiting for frames keeps no buffer for
+                    // them: what a burst grew is given back, so idle
+                    // sockets cost the same whatever they once received.
+                    if state.frames.capacity() > 0 {
+                        state.frames = VecDeque::new();
+                    }
                     if !state.waiting.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                         state.waiting = Some(cx.waker().clone());
                     }
@@ -178,14 +220,29 @@ impl Receiver {
     pub fn try_recv(&mut self) -> Result<Delivery, Empty> {
         take(&mut self.0.lock().expect("mailbox lock"))
     }
+
+    /// Whether a frame is waiting now (and the socket was not revoked).
+    pub fn has_frame(&self) -> bool {
+        let state = self.0.lock().expect("mailbox lock");
+        !state.revoked && !state.frames.is_empty()
+    }
+
+    /// The next frame, if one is waiting now; a revocation or a ping is
+    /// left for [`Receiver::recv`].
+    pub fn try_frame(&mut self) -> Option<Frame> {
+        let mut state = self.0.lock().expect("mailbox lock");
+        if state.revoked {
+            return None;
+        }
+        state.pop()
+    }
 }
 
 fn take(state: &mut State) -> Result<Delivery, Empty> {
     if std::mem::take(&mut state.revoked) {
         return Ok(Delivery::Revoked);
     }
-    if let Some(frame) = state.frames.pop_front() {
-        state.replayed = state.replayed.saturating_sub(1);
+    if let Some(frame) = state.pop() {
         return Ok(Delivery::Frame(frame));
     }
     if state.closed {
@@ -237,6 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn refuses_beyond_its_bytes_but_takes_one_large_frame_alone() {
+        let third = Frame::from("x".repeat(QUEUE_BYTES / 3));
+        let (tx, mut rx) = mailbox();
+        for _ in 0..3 {
+            tx.try_send(third.clone()).unwrap();
+        }
+        assert_eq!(tx.try_send(third.clone()), Err(Refused::Full));
+        for _ in 0..3 {
+            assert!(rx.try_frame().is_some());
+        }
+        let huge = Frame::from("x".repeat(2 * QUEUE_BYTES));
+        tx.try_send(huge.clone()).expect("one frame larger than the budget, alone");
+        assert_eq!(tx.try_send(Frame::from("a")), Err(Refused::Full));
+        assert_eq!(rx.try_frame(), Some(huge));
+        // What a resuming socket missed does not count against it.
+        tx.replay(vec![third.clone(), third.clone(), third.clone(), third.clone()]);
+        for _ in 0..3 {
+            tx.try_send(third.clone()).unwrap();
+        }
+        assert_eq!(tx.try_send(third), Err(Refused::Full));
+    }
+
+    #[test]
     fn replayed_frames_come_in_order_and_leave_the_depth_to_live_ones() {
         let (tx, mut rx) = mailbox();
         tx.try_send(Frame::from("live")).unwrap();
@@ -270,6 +350,25 @@ mod tests {
         assert_eq!(rx.try_recv(), Ok(Delivery::Frame(Frame::from("a"))));
         assert_eq!(rx.try_recv(), Ok(Delivery::Ping));
         assert_eq!(rx.try_recv(), Err(Empty::Waiting));
+    }
+
+    #[test]
+    fn queued_frames_are_taken_in_order_leaving_pings_and_revocations_to_recv() {
+        let (tx, mut rx) = mailbox();
+        tx.pinger().ping();
+        tx.try_send(Frame::from("a")).unwrap();
+        tx.try_send(Frame::from("b")).unwrap();
+        assert!(rx.has_frame());
+        assert_eq!(rx.try_frame(), Some(Frame::from("a")));
+        assert_eq!(rx.try_frame(), Some(Frame::from("b")));
+        assert_eq!(rx.try_frame(), None);
+        assert!(!rx.has_frame());
+        assert_eq!(rx.try_recv(), Ok(Delivery::Ping));
+        tx.try_send(Frame::from("c")).unwrap();
+        tx.revoke();
+        assert!(!rx.has_frame(), "a revoked socket takes no more frames");
+        assert_eq!(rx.try_frame(), None);
+        assert_eq!(rx.try_recv(), Ok(Delivery::Revoked));
     }
 
     #[test]

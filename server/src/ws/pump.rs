@@ -43,9 +43,13 @@ const PER_SECOND: f32 = 10.0;
 /// small JSON updates out. The library's defaults (128 KiB each way) would
 /// make every idle socket cost a quarter of a megabyte; the read buffer is
 /// allocated up front for every socket and grows only for a larger frame
-/// (a connect page sends nothing but pongs).
+/// (a connect page sends nothing but pongs). The write buffer is a
+/// threshold, not an allocation: frames queued behind one another are
+/// written together up to it (see [`send_queued`]).
 const READ_BUFFER: usize = 128;
-const WRITE_BUFFER: usize = 0;
+const WRITE_BUFFER: usize = 16 * 1024;
+/// Frames written with one flush at most, when a socket has fallen behind.
+const WRITE_BATCH: usize = 32;
 
 /// Applies Tidings' limits and buffer sizes to an upgrade.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
@@ -113,6 +117,27 @@ fn write_now(socket: &mut WebSocket, message: &mut Option<Message>, cx: &mut Con
     }
 }
 
+/// Sends `first` and the frames queued behind it with one flush, within
+/// [`WRITE_TIMEOUT`]: a socket that fell behind (a burst, a busy machine)
+/// catches up with one write instead of a write per frame.
+async fn send_queued(socket: &mut WebSocket, queue: &mut Mailbox, first: Utf8Bytes) -> bool {
+    let write = async {
+        socket.feed(Message::Text(first)).await?;
+        for _ in 1..WRITE_BATCH {
+            let Some(frame) = queue.try_frame() else { break };
+            socket.feed(Message::Text(frame)).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            tracing::debug!("dropping a socket whose peer does not read");
+            false
+        }
+    }
+}
+
 /// The rest of a write that had to wait, within [`WRITE_TIMEOUT`].
 async fn finish_write(socket: &mut WebSocket, message: Option<Message>) -> bool {
     let write = async {
@@ -166,7 +191,13 @@ pub async fn pump(socket: &mut WebSocket, queue: &mut Mailbox, hub: &Hub, mut on
         tokio::select! {
             delivery = queue.recv() => match delivery {
                 Some(Delivery::Frame(frame)) => {
-                    if !send(socket, Message::Text(frame)).await {
+                    // Boxed: only a socket with frames waiting takes it.
+                    let sent = if queue.has_frame() {
+                        Box::pin(send_queued(socket, queue, frame)).await
+                    } else {
+                        send(socket, Message::Text(frame)).await
+                    };
+                    if !sent {
                         return;
                     }
                 }
