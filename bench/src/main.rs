@@ -63,6 +63,15 @@ enum Scenario {
         #[arg(long, default_value_t = 0)]
         refused_joins: usize,
     },
+    /// Signed webhooks through one pooled general-purpose HTTP client
+    /// (reqwest) on one thread, as senders in the wild post.
+    IngestPooled {
+        #[arg(long, default_value_t = 30_000)]
+        count: usize,
+        /// Requests in flight (and so pooled connections).
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+    },
     /// Sessions created, watched and scanned.
     ConnectFlow {
         #[arg(long, default_value_t = 200)]
@@ -218,6 +227,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Ingest { count, concurrency, rate, refused_joins } => {
             scenarios::ingest::run(&target, count, concurrency, rate, refused_joins).await?
         }
+        Scenario::IngestPooled { count, connections } => scenarios::ingest_pooled::run(&target, count, connections, cli.server_pid).await?,
         Scenario::ConnectFlow { sessions, concurrency, background_rate } => {
             scenarios::connect_flow::run(&target, sessions, concurrency, background_rate).await?
         }

@@ -1,17 +1,10 @@
 //! mixed: a steady rate of status webhooks to one college while other
 //! sockets connect and disconnect: p99 delivery latency and server CPU.
 
+use super::cpu_secs;
 use crate::client::{next_text, whatsapp_status, Target, WaUpdate};
 use crate::report::Report;
 use std::time::{Duration, Instant};
-
-/// CPU seconds `pid` has used (user + system).
-fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-    Ok(ticks as f64 / 100.0)
-}
 
 pub async fn run(target: &Target, rate: u64, secs: u64, watchers: usize, churn: usize, server_pid: Option<u32>) -> anyhow::Result<Report> {
     let token = target.channel_token().await?;
