@@ -129,25 +129,25 @@ async fn send_queued(socket: &mut WebSocket, queue: &mut Mailbox, first: Utf8Byt
         }
         socket.flush().await
     };
-    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-        Ok(sent) => sent.is_ok(),
-        Err(_) => {
-            tracing::debug!("dropping a socket whose peer does not read");
-            false
-        }
-    }
+    within_write_timeout(write).await
 }
 
 /// The rest of a write that had to wait, within [`WRITE_TIMEOUT`].
 async fn finish_write(socket: &mut WebSocket, message: Option<Message>) -> bool {
     let write = async {
         match message {
-            Some(message) => socket.send(message).await.is_ok(),
-            None => socket.flush().await.is_ok(),
+            Some(message) => socket.send(message).await,
+            None => socket.flush().await,
         }
     };
+    within_write_timeout(write).await
+}
+
+/// Whether `write` succeeded within [`WRITE_TIMEOUT`]: a peer that takes
+/// nothing for that long does not read.
+async fn within_write_timeout<E>(write: impl Future<Output = Result<(), E>>) -> bool {
     match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-        Ok(sent) => sent,
+        Ok(written) => written.is_ok(),
         Err(_) => {
             tracing::debug!("dropping a socket whose peer does not read");
             false
