@@ -78,10 +78,10 @@ pub async fn run(target: &Target, rate: u64, secs: u64, watchers: usize, senders
     let mut backlog = None;
     let deadline = start + window + GRACE;
     while delivered < count {
-        let patience = deadline.saturating_duration_since(Instant::now());
-        // The backlog is read once, when the window closes.
-        let until_close = (start + window).saturating_duration_since(Instant::now());
-        let wait = if backlog.is_none() { patience.min(until_close.max(Duration::from_millis(1))) } else { patience };
+        // Wake when the window closes (the backlog is read once, then),
+        // and give up at the deadline.
+        let until = if backlog.is_none() { start + window } else { deadline };
+        let wait = until.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
         match next_text(&mut watcher, wait).await {
             Ok(text) => {
                 if let Some(&i) = WaUpdate::sent(text.as_str()).and_then(|w| index.get(w)) {

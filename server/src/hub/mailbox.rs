@@ -125,7 +125,7 @@ impl Sender {
         if state.closed {
             return Err(Refused::Closed);
         }
-        let live = state.frames.len() - (state.replayed as usize).min(state.frames.len());
+        let live = state.frames.len().saturating_sub(state.replayed as usize);
         let live_bytes = state.bytes.saturating_sub(state.replayed_bytes) as usize;
         if live >= DEPTH || (live > 0 && live_bytes + frame.len() > QUEUE_BYTES) {
             return Err(Refused::Full);
