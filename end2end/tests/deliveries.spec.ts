@@ -1,5 +1,5 @@
 // The operators' webhook log at /admin/deliveries: find a delivery as it
-// arrives, read its payload with the credentials redacted, replay it, and
+// arrives (pushed over the page's socket), read its payload with the credentials redacted, replay it, and
 // see the replay in the activity log.
 import { test, expect } from '@playwright/test';
 import { startServer, signIn, ADMIN, SECRET, Server } from './server';
@@ -14,6 +14,8 @@ test('an operator finds a delivery, reads its payload, replays it and sees that 
   server = await startServer();
   await signIn(page, server, ADMIN, '/admin/deliveries');
   await expect(page.getByRole('heading', { name: 'Webhook deliveries' })).toBeVisible();
+  // The page follows the log over its socket (it does not poll).
+  await expect(page.locator('.live[data-link="live"]')).toBeVisible();
 
   // A platform webhook arrives while the page is open.
   const webhook = { id: 'wh-e2e-1', type: 'Connection', connectionId: 'c-e2e', state: 'request-received', outOfBandId: 'nobody', token: 's3cret-e2e' };
@@ -36,7 +38,7 @@ test('an operator finds a delivery, reads its payload, replays it and sees that 
   await expect(payload).not.toContainText('s3cret-e2e');
 
   await row.getByRole('button', { name: 'Replay' }).click();
-  await expect(page.getByRole('status')).toHaveText('Replayed 1 deliveries');
+  await expect(page.locator('p.notice')).toHaveText('Replayed 1 deliveries');
 
   await page.goto(`${server.url}/activity`);
   await expect(page.locator('tr[data-kind="DeliveriesReplayed"]')).toContainText(/replayed 1 deliveries: \d+/);

@@ -185,6 +185,7 @@ impl Application {
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let Self { listener, state, simulators, wake_rx, relayed, nudged, .. } = self;
+        let log_feed = process::log_feed::LogFeed::default();
         let processor = Processor {
             store: state.store.clone(),
             relay: state.relay.clone(),
@@ -195,6 +196,7 @@ impl Application {
             node: state.node.clone(),
             metrics: state.metrics.clone(),
             heartbeat: state.heartbeat.clone(),
+            log: log_feed.clone(),
         };
         let (paused, retry_interval) = (state.settings.process_paused, state.settings.retry_interval);
         let worker = async move {
@@ -211,6 +213,7 @@ impl Application {
             tokio::spawn(state.hub.clone().run_expiry(Duration::from_secs(1))),
             tokio::spawn(housekeeping::run(state.clone())),
             tokio::spawn(process::relay::run(state.store.clone(), state.bus.clone(), relayed)),
+            tokio::spawn(process::log_feed::run(log_feed, state.bus.clone())),
             tokio::spawn(worker),
             tokio::spawn(process::sweeper::run(state.store.clone(), state.relay.clone(), state.settings.sweep_interval)),
             tokio::spawn(intake::reconcile::run(state.clone(), nudged)),

@@ -123,6 +123,7 @@ fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
         .route("/api/whatsapp/numbers/{id}", axum::routing::delete(api::whatsapp_numbers::remove))
         .route("/ws/connections", get(ws::connections::upgrade))
         .route("/ws/whatsapp", get(ws::whatsapp::upgrade))
+        .route("/ws/deliveries", get(ws::deliveries::upgrade))
         .layer(DefaultBodyLimit::max(16 * 1024));
 
     let options = state.leptos_options.clone();

@@ -14,7 +14,7 @@
 
 #[cfg(test)]
 use crate::protocol::Epoch;
-use crate::protocol::{ClientMessage, Position, Resume, ServerMessage, TenantServerMessage, WaServerMessage};
+use crate::protocol::{ClientMessage, LogServerMessage, Position, Resume, ServerMessage, TenantServerMessage, WaServerMessage};
 use futures::channel::oneshot;
 use futures::future::Fuse;
 use futures::{select, FutureExt, SinkExt, StreamExt};
@@ -89,6 +89,12 @@ impl LiveMessage for TenantServerMessage {
 impl LiveMessage for WaServerMessage {
     fn is_ready(&self) -> bool {
         matches!(self, WaServerMessage::Registered { .. })
+    }
+}
+
+impl LiveMessage for LogServerMessage {
+    fn is_ready(&self) -> bool {
+        matches!(self, LogServerMessage::Watching { .. })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The settings pages' calls: tenants, staff, API keys, activity.
 
-use super::api::{get, post, read};
+use super::api::{get, post, read, ws_origin_url};
 use super::auth_api::guarded;
 use crate::protocol::{
     ActivityEntry, ActivityKind, ApiKeyView, CreatedApiKey, CreatedInvitation, DeliveryDetail, DeliveryStatus, DeliverySummary,
@@ -159,6 +159,11 @@ pub async fn deliveries(topic: &str, status: Option<DeliveryStatus>) -> Result<V
         return Err(format!("the delivery log could not be read ({})", response.status()));
     }
     response.json().await.map_err(|e| e.to_string())
+}
+
+/// The delivery log's live socket (operators only).
+pub fn ws_deliveries_url() -> String {
+    ws_origin_url("/ws/deliveries")
 }
 
 pub async fn delivery(id: i64) -> Result<DeliveryDetail, String> {

@@ -1,17 +1,20 @@
 //! `/admin/deliveries`: every inbound webhook, for operators. A chart of the
 //! last 24 hours per minute, filters by topic and status, a delivery's
 //! payload (credentials redacted), replay of one delivery or of every one
-//! the filter lists; it follows new deliveries while it is open.
+//! the filter lists. It follows the log live: the server says over
+//! `/ws/deliveries` when deliveries arrive or change status, and the page
+//! reads the log again with its filters.
 
 use crate::auth::RequireStaff;
-use crate::client;
+use crate::client::{self, LinkState};
 use crate::components::MinuteChart;
-use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary, MinuteCounts};
+use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary, LogServerMessage, MinuteCounts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::time::Duration;
 
 const STATUSES: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Processed, DeliveryStatus::Unmatched];
+/// How often the per-minute chart is read again while deliveries arrive.
+const CHART_EVERY_MS: f64 = 5_000.0;
 
 #[component]
 pub fn DeliveriesPage() -> impl IntoView {
@@ -34,22 +37,52 @@ fn DeliveriesBoard() -> impl IntoView {
     let opened = RwSignal::new(None::<DeliveryDetail>);
     let notice = RwSignal::new(None::<String>);
     let minutes = RwSignal::new(Vec::<MinuteCounts>::new());
-    // The chart reads 24 hours of the log: every fifth refresh is enough.
-    let refreshes = StoredValue::new(0u32);
-    let load = move || {
-        let chart = refreshes.get_value().is_multiple_of(5);
-        refreshes.update_value(|n| *n = n.wrapping_add(1));
-        let (t, s) = (topic.get_untracked(), status.get_untracked());
+    let link = RwSignal::new(LinkState::Idle);
+    // One read at a time; a move (or a new filter) during a read asks for
+    // one more read after it, so a burst costs a few reads, and none is lost.
+    let reading = StoredValue::new(false);
+    let again = StoredValue::new(false);
+    // The chart reads 24 hours of the log: at most every few seconds, and
+    // once more after the last move, so it ends up current.
+    let chart_read_at = StoredValue::new(f64::NEG_INFINITY);
+    let chart_due = StoredValue::new(false);
+    let refresh_chart = move || {
+        if chart_due.get_value() {
+            return;
+        }
+        chart_due.set_value(true);
+        let wait = chart_read_at.get_value() + CHART_EVERY_MS - js_sys::Date::now();
         spawn_local(async move {
-            match client::deliveries(&t, s).await {
-                Ok(list) => rows.set(list),
-                Err(err) => notice.set(Some(err)),
+            if wait > 0.0 {
+                gloo_timers::future::TimeoutFuture::new(wait as u32).await;
             }
-            if chart {
-                if let Ok(counts) = client::delivery_timeline().await {
-                    minutes.set(counts);
+            chart_due.set_value(false);
+            chart_read_at.set_value(js_sys::Date::now());
+            if let Ok(counts) = client::delivery_timeline().await {
+                minutes.set(counts);
+            }
+        });
+    };
+    let load = move || {
+        if reading.get_value() {
+            again.set_value(true);
+            return;
+        }
+        reading.set_value(true);
+        spawn_local(async move {
+            loop {
+                again.set_value(false);
+                let (t, s) = (topic.get_untracked(), status.get_untracked());
+                match client::deliveries(&t, s).await {
+                    Ok(list) => rows.set(list),
+                    Err(err) => notice.set(Some(err)),
+                }
+                refresh_chart();
+                if !again.get_value() {
+                    break;
                 }
             }
+            reading.set_value(false);
         })
     };
     Effect::new(move |_| {
@@ -57,11 +90,19 @@ fn DeliveriesBoard() -> impl IntoView {
         status.track();
         load();
     });
-    // New deliveries appear while the page is open.
+    // The server says when the log moved; a reconnect reads it again too.
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(load, Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
+        let socket = client::open_live_socket(
+            client::ws_deliveries_url(),
+            Vec::new(),
+            move |msg: LogServerMessage| {
+                if matches!(msg, LogServerMessage::Watching { .. } | LogServerMessage::Moved {}) {
+                    load();
+                }
+            },
+            move |state| link.set(state),
+        );
+        on_cleanup(move || drop(socket));
     });
     let open = move |id: i64| {
         spawn_local(async move {
@@ -92,6 +133,7 @@ fn DeliveriesBoard() -> impl IntoView {
                     <p class="eyebrow">"Operations"</p>
                     <h1>"Webhook deliveries"</h1>
                 </div>
+                <crate::components::LiveDot state=link/>
                 <div class="inline">
                     <input aria-label="Topic" placeholder="topic, e.g. connections" on:change=move |ev| topic.set(event_target_value(&ev))/>
                     <select aria-label="Status" on:change=on_status>

@@ -47,3 +47,43 @@ pub struct MinuteCounts {
     pub applied: i64,
     pub failed: i64,
 }
+
+/// `/ws/deliveries` client → server: only the heartbeat (the socket
+/// watches the log from the moment it opens).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogClientMessage {
+    Ping,
+}
+
+/// `/ws/deliveries` server → client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogServerMessage {
+    /// The socket watches the log: the page reads it now (again, after a
+    /// reconnect, for what it missed meanwhile).
+    Watching {
+        timestamp: DateTime<Utc>,
+    },
+    /// Deliveries arrived or changed status: the page reads the log again.
+    /// (A burst is told once, then at most a few times a second.)
+    Moved {},
+    Pong {
+        timestamp: DateTime<Utc>,
+    },
+    Error {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_move_reads_with_the_offset_the_hub_adds() {
+        let moved: LogServerMessage = serde_json::from_str(r#"{"type":"moved","offset":42}"#).unwrap();
+        assert_eq!(moved, LogServerMessage::Moved {});
+        assert_eq!(serde_json::to_string(&LogClientMessage::Ping).unwrap(), r#"{"type":"ping"}"#);
+    }
+}

@@ -19,7 +19,7 @@ pub use accounts::{
     ActivityEntry, ActivityKind, AddedMember, ApiKeyView, CreatedApiKey, CreatedInvitation, InvitationView, Me, MemberView, Role, TenantId,
     TenantMembership,
 };
-pub use deliveries::{DeliveryDetail, DeliverySummary, MinuteCounts, Replayed};
+pub use deliveries::{DeliveryDetail, DeliverySummary, LogClientMessage, LogServerMessage, MinuteCounts, Replayed};
 pub use ids::{ConnectionId, OutOfBandId, SessionId};
 pub use links::{check_link, safe_link, LinkRefused};
 pub use messages::{ClientMessage, CreateSessionRequest, CreatedSession, Envelope, ServerMessage, SessionView};

@@ -30,6 +30,9 @@ pub enum Change {
     Entity { tenant: TenantId, room: Room, event: String, data: Value },
     /// A credential was withdrawn: every node closes the sockets it opened.
     Revoked { revocation: Revocation },
+    /// Deliveries were stored or changed status: operators' delivery-log
+    /// pages read the log again (see `process::log_feed`).
+    DeliveryLogMoved,
 }
 
 /// Whose view of the tenant's notifications a change is for.

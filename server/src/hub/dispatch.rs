@@ -5,7 +5,7 @@ use super::{Channel, Frame, Hub};
 use crate::bus::Delivered;
 use crate::events::{Audience, Change, NotificationChange};
 use crate::metrics::Metrics;
-use app::protocol::{ServerMessage, TenantServerMessage, WaServerMessage};
+use app::protocol::{LogServerMessage, ServerMessage, TenantServerMessage, WaServerMessage};
 use chrono::Utc;
 use serde::Serialize;
 use std::sync::Arc;
@@ -82,6 +82,7 @@ fn dispatch(hub: &Hub, event: Change) {
             tracing::info!(closed, "closed sockets whose credentials were revoked");
             return;
         }
+        Change::DeliveryLogMoved => (Channel::DeliveryLog, frame(&LogServerMessage::Moved {})),
         Change::Entity { tenant, room, event, data } => {
             (Channel::Room(tenant, room), frame(&TenantServerMessage::EntityUpdate { event, room, data }))
         }

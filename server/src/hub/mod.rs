@@ -41,6 +41,8 @@ pub enum Channel {
     TenantUser(TenantId, i64),
     /// One of a tenant's helpdesk rooms.
     Room(TenantId, Room),
+    /// The inbound delivery log, for operators.
+    DeliveryLog,
 }
 
 impl Channel {

@@ -27,10 +27,11 @@ pub enum SocketEndpoint {
     Tenant,
     WhatsApp,
     SocketIo,
+    Deliveries,
 }
 
 impl SocketEndpoint {
-    pub const ALL: [SocketEndpoint; 4] = [Self::Connections, Self::Tenant, Self::WhatsApp, Self::SocketIo];
+    pub const ALL: [SocketEndpoint; 5] = [Self::Connections, Self::Tenant, Self::WhatsApp, Self::SocketIo, Self::Deliveries];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +39,7 @@ impl SocketEndpoint {
             Self::Tenant => "tenant",
             Self::WhatsApp => "whatsapp",
             Self::SocketIo => "socketio",
+            Self::Deliveries => "deliveries",
         }
     }
 }

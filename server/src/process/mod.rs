@@ -18,6 +18,7 @@ mod connections;
 pub mod heartbeat;
 #[cfg(test)]
 mod lane_props;
+pub mod log_feed;
 pub mod notify;
 pub mod relay;
 pub mod sweeper;
@@ -64,6 +65,8 @@ pub struct Processor {
     pub node: Arc<str>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub heartbeat: Arc<heartbeat::Heartbeat>,
+    /// Told after every batch, for operators' delivery-log pages.
+    pub log: log_feed::LogFeed,
 }
 
 /// A delivery being applied, and who waits for what it produces.
@@ -169,6 +172,9 @@ impl Processor {
     /// together (one job at a time would wait out a commit each); their
     /// outcomes are then taken in order.
     async fn apply_batch(&self, ready: Vec<Ready>) {
+        if ready.is_empty() {
+            return;
+        }
         let mut jobs = Vec::new();
         let mut ready = ready.into_iter().peekable();
         while ready.peek().is_some() {
@@ -192,6 +198,8 @@ impl Processor {
                 Err(err) => tracing::error!(error = %err, count = waiting.len(), "could not apply deliveries"),
             }
         }
+        // New deliveries, and every status this batch set, are in the log.
+        self.log.mark();
     }
 
     /// The units of work of `chunk`, and who waits for each; a delivery

@@ -7,6 +7,7 @@
 //! the hub as grants, and revoking one closes the socket.
 
 pub mod connections;
+pub mod deliveries;
 mod pump;
 pub mod tenant;
 pub mod whatsapp;

@@ -12,6 +12,7 @@ mod bell_storm;
 mod cluster;
 mod connect_flow;
 mod copy_to_postgres;
+mod delivery_log;
 mod drop_storm;
 mod faults;
 mod health;
