@@ -4,6 +4,12 @@
 // (562.5 ms latency, 1.44 Mbit/s down, 675 kbit/s up: DevTools' preset),
 // with an empty cache. Run by `./scripts/bench page`; prints a table line
 // and a JSON line. A benchmark, not a test.
+//
+// "Interactive" is read by the page itself: the moment `data-hydrated` is
+// set on <body>, on the page's clock from the start of navigation (a
+// MutationObserver installed before any of the page's scripts). What the
+// harness sees is printed too: Playwright notices the attribute by polling,
+// up to ~100 ms later.
 import { chromium } from '@playwright/test';
 
 const url = process.argv[2];
@@ -30,10 +36,19 @@ for (let i = 0; i < runs; i++) {
   const wire = new Map();
   cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, { url: e.response.url, encoding: e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] }));
   cdp.on('Network.loadingFinished', (e) => wire.set(e.requestId, e.encodedDataLength));
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.body?.getAttribute('data-hydrated') === 'true') {
+        window.__hydratedAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+  });
   const started = Date.now();
   await page.goto(`${url}/register/connect`);
   await page.locator('body[data-hydrated="true"]').waitFor({ timeout: 120_000 });
-  const interactiveMs = Date.now() - started;
+  const observedMs = Date.now() - started;
+  const interactiveMs = Math.round(await page.evaluate(() => window.__hydratedAt));
   let scriptBytes = 0;
   let encoding = '';
   for (const [id, { url: u, encoding: enc }] of urls) {
@@ -42,7 +57,7 @@ for (let i = 0; i < runs; i++) {
       encoding = enc ?? 'identity';
     }
   }
-  results.push({ interactiveMs, scriptBytes, encoding });
+  results.push({ interactiveMs, observedMs, scriptBytes, encoding });
   await context.close();
 }
 await browser.close();
@@ -72,10 +87,12 @@ const summary = {
   runs,
   interactive_ms_median: median(results.map((r) => r.interactiveMs)),
   interactive_ms: results.map((r) => r.interactiveMs),
+  observed_by_harness_ms: results.map((r) => r.observedMs),
   script_bytes_on_wire: results[0].scriptBytes,
   script_encoding: results[0].encoding,
   script_bytes_brotli: brotliBytes,
 };
 console.log(`page /register/connect: JS+WASM ${(summary.script_bytes_on_wire / 1024).toFixed(0)} KiB on the wire (${summary.script_encoding}), ` +
-  `${(brotliBytes / 1024).toFixed(0)} KiB with Brotli; interactive under Slow 4G in ${summary.interactive_ms.join(' / ')} ms`);
+  `${(brotliBytes / 1024).toFixed(0)} KiB with Brotli; interactive under Slow 4G in ${summary.interactive_ms.join(' / ')} ms ` +
+  `(the harness saw it at ${summary.observed_by_harness_ms.join(' / ')} ms)`);
 console.log(JSON.stringify(summary));

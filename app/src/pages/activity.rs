@@ -1,7 +1,8 @@
 //! `/activity`: a tenant's append-only activity log, for its admins, with a
 //! filter by kind.
 
-use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
+use super::lazy::StaffBoard;
+use crate::auth::{pick_tenant, use_auth, TenantPicker};
 use crate::client;
 use crate::protocol::{ActivityEntry, ActivityKind, Role};
 use leptos::prelude::*;
@@ -10,12 +11,10 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <ActivityBoard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=activity_board/> }
 }
+
+lazy_board!(activity_board, ActivityBoard);
 
 #[component]
 fn ActivityBoard() -> impl IntoView {

@@ -2,7 +2,7 @@
 //! chart of orders by hour, recent orders and an activity stream, re-read
 //! whenever the tenant's socket says `dashboard-refresh`.
 
-use crate::auth::RequireStaff;
+use super::lazy::StaffBoard;
 use crate::client;
 use crate::components::bell::use_tenant_live;
 use crate::protocol::{DashboardSummary, PaymentStatus};
@@ -11,12 +11,10 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <Dashboard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=dashboard_board/> }
 }
+
+lazy_board!(dashboard_board, Dashboard);
 
 fn status_name(s: PaymentStatus) -> String {
     serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()

@@ -5,7 +5,7 @@
 //! `/ws/deliveries` when deliveries arrive or change status, and the page
 //! reads the log again with its filters.
 
-use crate::auth::RequireStaff;
+use super::lazy::StaffBoard;
 use crate::client::{self, LinkState};
 use crate::components::MinuteChart;
 use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary, LogServerMessage, MinuteCounts};
@@ -18,12 +18,10 @@ const CHART_EVERY_MS: f64 = 5_000.0;
 
 #[component]
 pub fn DeliveriesPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <DeliveriesBoard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=deliveries_board/> }
 }
+
+lazy_board!(deliveries_board, DeliveriesBoard);
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string()

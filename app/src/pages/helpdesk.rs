@@ -2,7 +2,7 @@
 //! from entity events; the page joins only the rooms it shows (tickets,
 //! comments) and re-reads both lists on every (re)join.
 
-use crate::auth::RequireStaff;
+use super::lazy::StaffBoard;
 use crate::client::{self, LinkState};
 use crate::components::bell::use_tenant_live;
 use crate::protocol::{Room, TenantClientMessage, TenantServerMessage};
@@ -12,12 +12,10 @@ use serde_json::Value;
 
 #[component]
 pub fn HelpdeskPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <Helpdesk/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=helpdesk_board/> }
 }
+
+lazy_board!(helpdesk_board, Helpdesk);
 
 fn id_of(v: &Value) -> String {
     v.get("id").map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).unwrap_or_default()

@@ -1,5 +1,8 @@
 //! One module per route.
 
+// First: its `lazy_board!` is used by the pages after it.
+#[macro_use]
+mod lazy;
 mod activity;
 mod connect;
 mod dashboard;

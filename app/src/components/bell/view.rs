@@ -78,7 +78,7 @@ fn Item(n: Notification) -> impl IntoView {
             let _ = window.location().set_href(url);
         }
     };
-    let time = n.created_at.with_timezone(&chrono::Local).format("%H:%M").to_string();
+    let time = local_hours_minutes(n.created_at);
     view! {
         <li class=if n.is_read { "note read" } else { "note unread" } data-id=n.id>
             <button class="note-body" on:click=open>
@@ -93,5 +93,20 @@ fn Item(n: Notification) -> impl IntoView {
                 <button class="button small ghost" aria-label="Dismiss" on:click=move |_| change(None, Some(true))>"×"</button>
             </div>
         </li>
+    }
+}
+
+/// `at` as the browser's local "HH:MM", read from a JS `Date`: the bell is
+/// on every page, and chrono's formatting and time zones would put their
+/// code in the module every page loads.
+fn local_hours_minutes(at: chrono::DateTime<chrono::Utc>) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.with_timezone(&chrono::Local).format("%H:%M").to_string()
     }
 }

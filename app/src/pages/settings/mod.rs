@@ -10,20 +10,19 @@ mod whatsapp_numbers;
 
 pub use webhooks::WebhookSettingsPage;
 
-use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
+use crate::auth::{pick_tenant, use_auth, TenantPicker};
 use crate::client;
+use crate::pages::lazy::StaffBoard;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <SettingsBoard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=settings_board/> }
 }
+
+lazy_board!(settings_board, SettingsBoard);
 
 #[component]
 fn SettingsBoard() -> impl IntoView {

@@ -2,8 +2,9 @@
 //! endpoints, retries and timeout, the URLs to give senders, the signing
 //! secret (generated or rotated, shown once), and a test delivery.
 
-use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
+use crate::auth::{pick_tenant, use_auth, TenantPicker};
 use crate::client;
+use crate::pages::lazy::StaffBoard;
 use crate::protocol::{Role, TenantEndpoint, TenantId, TestDelivery, WebhookEndpointsPatch, WebhookSettings, WebhookSettingsPatch};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,12 +12,10 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn WebhookSettingsPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <WebhookBoard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=webhook_settings_board/> }
 }
+
+lazy_board!(webhook_settings_board, WebhookBoard);
 
 #[component]
 fn WebhookBoard() -> impl IntoView {

@@ -12,9 +12,10 @@ mod conversation;
 mod panels;
 mod table;
 
-use crate::auth::{pick_tenant, use_auth, RequireStaff, TenantPicker};
+use crate::auth::{pick_tenant, use_auth, TenantPicker};
 use crate::client::{self, LinkState};
 use crate::components::LiveDot;
+use crate::pages::lazy::StaffBoard;
 use crate::protocol::{CollegeId, IncomingMessage, MessageStatus, OutgoingMessage, WaClientMessage, WaServerMessage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -98,12 +99,10 @@ impl Board {
 
 #[component]
 pub fn WhatsAppPage() -> impl IntoView {
-    view! {
-        <RequireStaff>
-            <WhatsAppBoard/>
-        </RequireStaff>
-    }
+    view! { <StaffBoard board=whatsapp_board/> }
 }
+
+lazy_board!(whatsapp_board, WhatsAppBoard);
 
 /// The page for one of the signed-in user's colleges (`?college=` or their
 /// first).
