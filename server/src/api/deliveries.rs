@@ -17,7 +17,8 @@ use serde_json::Value;
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     topic: Option<String>,
     status: Option<DeliveryStatus>,
@@ -81,7 +82,7 @@ fn redact(value: &mut Value) {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReplayRequest {
     /// These deliveries; or, without them, those the filter lists.
     ids: Option<Vec<i64>>,

@@ -14,7 +14,7 @@ use axum::Json;
 use serde::Serialize;
 use std::time::Duration;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
 }
@@ -23,7 +23,7 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,7 +43,7 @@ impl Check {
 /// not ready.
 const WRITE_PROBE: Duration = Duration::from_secs(2);
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Checks {
     store: Check,
     writer: Check,
@@ -52,7 +52,7 @@ pub struct Checks {
     backlog: Check,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     ready: bool,
     checks: Checks,

@@ -32,7 +32,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AcceptRequest {
     #[serde(default)]
     password: Option<String>,

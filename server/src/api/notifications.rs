@@ -21,8 +21,9 @@ use serde::Deserialize;
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     user_id: Option<i64>,
     limit: Option<i64>,
@@ -70,8 +71,9 @@ pub async fn list(
     Ok(Json(Envelope::ok(NotificationPage { notifications, next_cursor: next_cursor.flatten(), unread_count })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
     tenant_id: Option<String>,
 }
@@ -102,8 +104,9 @@ pub async fn create(
     Ok(Json(Envelope::ok(created.ok_or(ApiError::BadRequest("userId is not a member of this tenant".into()))?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NotificationPatch)]
 pub struct Patch {
     is_read: Option<bool>,
     is_dismissed: Option<bool>,
@@ -128,8 +131,9 @@ pub async fn update(
     Ok(Json(Envelope::ok(changed.ok_or(ApiError::NotFound("notification not found"))?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct MarkAllQuery {
     user_id: Option<i64>,
 }

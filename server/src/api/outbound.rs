@@ -33,7 +33,7 @@ pub async fn list(State(state): State<AppState>, scope: AdminScope) -> Result<Js
     Ok(Json(Envelope::ok(state.store.list_endpoints(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewEndpointRequest {
     url: String,
@@ -70,7 +70,7 @@ pub async fn create(
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatch {
     url: Option<String>,
@@ -141,8 +141,9 @@ pub async fn test(State(state): State<AppState>, scope: AdminScope, Path(id): Pa
     Ok(Json(Envelope::ok(ids.first().copied().unwrap_or_default())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     event_type: Option<OutboundEventType>,
     status: Option<OutboundStatus>,
@@ -169,7 +170,7 @@ pub async fn resend(State(state): State<AppState>, scope: AdminScope, Path(id): 
     Ok(Json(Envelope::ok(true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RecoverRequest {
     since: chrono::DateTime<Utc>,
 }

@@ -67,8 +67,9 @@ pub async fn create(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     session_id: Option<String>,
 }

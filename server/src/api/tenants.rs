@@ -20,7 +20,7 @@ pub async fn list(staff: Staff) -> Json<Envelope<Vec<TenantMembership>>> {
     Json(Envelope::ok(staff.tenants))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewTenant {
     name: String,
 }
@@ -49,7 +49,7 @@ pub async fn members(
     Ok(Json(Envelope::ok(state.store.members(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMember {
     email: String,
     #[serde(default = "staff_role")]
@@ -108,7 +108,7 @@ pub async fn api_keys(
     Ok(Json(Envelope::ok(state.store.list_api_keys(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewApiKey {
     name: String,
 }
@@ -146,7 +146,8 @@ pub async fn revoke_api_key(
     Ok(Json(Envelope::ok(true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     kind: Option<ActivityKind>,
     limit: Option<i64>,

@@ -21,8 +21,9 @@ use serde::Deserialize;
 
 const LIST_LIMIT: i64 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CollegeQuery {
     college_id: Option<CollegeId>,
 }
@@ -56,7 +57,7 @@ pub async fn list_incoming(
     Ok(Json(Envelope::ok(state.store.list_incoming(&college, LIST_LIMIT).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     college_id: CollegeId,
@@ -89,7 +90,7 @@ pub async fn register_message(
     Ok(Json(Envelope::ok(track(&state, message).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendRequest {
     college_id: CollegeId,

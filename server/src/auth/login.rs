@@ -22,7 +22,7 @@ const SESSION_TTL: Duration = Duration::hours(12);
 /// How long a channel token lasts: enough to open a socket, short if leaked.
 const CHANNEL_TOKEN_TTL: Duration = Duration::minutes(10);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     email: String,
     password: String,
@@ -134,12 +134,12 @@ pub async fn current(staff: Staff) -> Json<Envelope<Me>> {
     Json(Envelope::ok(me(&staff)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     channel: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     token: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPayload {
     pub order_number: String,
@@ -27,6 +28,7 @@ fn pending() -> OrderStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentPayload {
     /// Our order id (a number) or the sender's own id (text).
@@ -43,6 +45,7 @@ pub struct PaymentPayload {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPayload {
     pub title: String,
@@ -78,6 +81,7 @@ impl NotificationPayload {
 
 /// Seed 002's enhanced payload: `{"event", "notification"?, "data"?}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
 pub struct EntityPayload {
     pub event: String,
     #[serde(default)]

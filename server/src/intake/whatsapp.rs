@@ -43,7 +43,8 @@ pub fn sign(body: &[u8], app_secret: &SecretString) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Handshake {
     #[serde(rename = "hub.mode")]
     mode: Option<String>,

@@ -21,8 +21,9 @@ use serde::Deserialize;
 use std::future::Future;
 use std::net::SocketAddr;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct SocketQuery {
     session_id: Option<String>,
     /// Where a reconnecting page left off (both or neither).
