@@ -19,6 +19,15 @@ pub struct Health {
     status: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "Health",
+    responses(
+        (status = 200, description = "The process is up", body = Health),
+    ),
+)]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
@@ -58,6 +67,16 @@ pub struct Readiness {
     checks: Checks,
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "Health",
+    responses(
+        (status = 200, description = "Ready: the store, writer, worker, bus and backlog are fine", body = Readiness),
+        (status = 503, description = "Not ready: `checks` says which part is not", body = Readiness),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let limit = state.settings.ready_max_backlog;
     let pending = state.store.pending_count().await.map_err(|err| format!("the store did not answer: {err}"));

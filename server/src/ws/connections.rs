@@ -39,6 +39,19 @@ impl SocketQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/ws/connections",
+    operation_id = "connections_socket",
+    tag = "Sockets",
+    params(SocketQuery),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: `connected`, then a `status_update` per change (`ServerMessage`); the page sends `ping` (`ClientMessage`)"),
+        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+    ),
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
