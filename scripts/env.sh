@@ -9,3 +9,5 @@ TIDINGS_TOOLS_DIR=${TIDINGS_TOOLS_DIR:-$HOME/.cache/tidings/tools}
 export PATH="$HOME/.cargo/bin:$TIDINGS_TOOLS_DIR/node_modules/.bin:$PATH"
 # Hyperledger ACA-Py, the real DIDComm agent the tests connect through.
 ACAPY_VERSION=1.7.0
+# PyPI's OpenAPI validator, which checks the served /api/openapi.json.
+OPENAPI_VALIDATOR_VERSION=0.9.0
