@@ -14,9 +14,12 @@ pub struct ErrorBody {
     pub error: String,
 }
 
-/// A required field or parameter is missing or invalid.
+/// A required field or parameter is missing or invalid. A path or query parameter that does not parse is refused by axum, in plain text.
 #[derive(ToResponse)]
-pub struct BadRequest(pub ErrorBody);
+pub enum BadRequest {
+    Refused(#[content("application/json")] ErrorBody),
+    Unparsed(#[content("text/plain")] String),
+}
 
 /// Not signed in (no or an expired session), or a wrong, revoked or expired key, token or signature.
 #[derive(ToResponse)]
