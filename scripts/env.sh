@@ -13,3 +13,5 @@ export PATH="$HOME/.cargo/bin:$TIDINGS_TOOLS_DIR/node_modules/.bin:$PATH"
 LEPTOS_RELEASE_FLAGS=(--release --split --precompress --lib-features split)
 # Hyperledger ACA-Py, the real DIDComm agent the tests connect through.
 ACAPY_VERSION=1.7.0
+# PyPI's OpenAPI validator, which checks the served /api/openapi.json.
+OPENAPI_VALIDATOR_VERSION=0.9.0

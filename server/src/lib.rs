@@ -172,6 +172,14 @@ impl Application {
         Ok(Self { listener, state, simulators, wake_rx, relayed, nudged, first_admin })
     }
 
+    /// The router this server serves, without the layers around it and
+    /// without the simulators: for tests that read the routes it serves
+    /// (the OpenAPI document must name them all).
+    pub fn router(&self) -> axum::Router {
+        let (socketio, _) = socketio::router(&self.state);
+        routes::router(self.state.clone(), routes::Simulators::default(), socketio)
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener")
     }

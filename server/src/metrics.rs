@@ -130,6 +130,18 @@ impl Metrics {
 }
 
 /// `GET /metrics`, for a bearer of `METRICS_TOKEN`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "Health",
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
+        (status = 401, description = "No or a wrong token"),
+        (status = 404, description = "No `METRICS_TOKEN` is configured: the endpoint does not exist"),
+    ),
+    security(("operator_token" = [])),
+)]
 pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = &state.settings.metrics_token else { return StatusCode::NOT_FOUND.into_response() };
     let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));

@@ -52,8 +52,10 @@ pub fn service(
         .service(router(state, simulators, socketio))
 }
 
-fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
+pub fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
     let limit = state.settings.max_body_bytes;
+    // Built once here: every request for it is answered with the same bytes.
+    let openapi = api::openapi::Json::build();
     let webhooks = Router::new()
         .route(
             "/api/webhooks/confirmd",
@@ -87,6 +89,7 @@ fn router(state: AppState, simulators: Simulators, socketio: Router) -> Router {
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route("/metrics", get(crate::metrics::serve))
+        .route("/api/openapi.json", get(move || api::openapi::serve(openapi.clone())))
         .route("/api/connections/session", post(api::sessions::create).get(api::sessions::show))
         .route("/api/auth/login", post(auth::login::login))
         .route("/api/auth/logout", post(auth::login::logout))

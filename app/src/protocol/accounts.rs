@@ -7,6 +7,7 @@ use std::fmt;
 /// A tenant (a college or a business). Numeric, so the seeds' `collegeId`
 /// values name tenants directly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(transparent))]
@@ -32,6 +33,7 @@ impl super::CollegeId {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "lowercase"))]
@@ -43,6 +45,7 @@ pub enum Role {
 
 /// What the activity log records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "snake_case"))]
@@ -116,6 +119,7 @@ impl ActivityKind {
 
 /// One of the signed-in user's tenants.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantMembership {
     pub tenant_id: TenantId,
@@ -125,6 +129,7 @@ pub struct TenantMembership {
 
 /// `GET /api/auth/me` and the answer to signing in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     pub user_id: i64,
@@ -136,6 +141,7 @@ pub struct Me {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
     pub id: i64,
@@ -148,6 +154,7 @@ pub struct ApiKeyView {
 
 /// A new API key: the secret is shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApiKey {
     pub key: ApiKeyView,
@@ -155,6 +162,7 @@ pub struct CreatedApiKey {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub id: i64,
@@ -166,6 +174,7 @@ pub struct ActivityEntry {
 
 /// A staff member of a tenant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MemberView {
     pub user_id: i64,
@@ -176,6 +185,7 @@ pub struct MemberView {
 
 /// A staff member just added: a new account's first password is shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AddedMember {
     pub member: MemberView,
@@ -186,6 +196,7 @@ pub struct AddedMember {
 /// person invited. Accepting it needs the link, so no other tenant's admin
 /// can accept it for them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedInvitation {
     pub email: String,
@@ -197,6 +208,7 @@ pub struct CreatedInvitation {
 
 /// What the invitation page shows before it is accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InvitationView {
     pub tenant_name: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One row of the delivery log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliverySummary {
@@ -25,6 +26,7 @@ pub struct DeliverySummary {
 /// One delivery with its payload, pretty-printed, credentials redacted
 /// (empty once retention purged it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryDetail {
     #[serde(flatten)]
@@ -34,6 +36,7 @@ pub struct DeliveryDetail {
 
 /// How many deliveries a replay set going again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Replayed {
     pub replayed: usize,
 }
@@ -41,6 +44,7 @@ pub struct Replayed {
 /// One minute of the delivery log: what arrived, how much of it is applied,
 /// and how much failed at least once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MinuteCounts {
     pub minute: DateTime<Utc>,
     pub received: i64,
@@ -51,6 +55,7 @@ pub struct MinuteCounts {
 /// `/ws/deliveries` client → server: only the heartbeat (the socket
 /// watches the log from the moment it opens).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LogClientMessage {
     Ping,
@@ -58,6 +63,7 @@ pub enum LogClientMessage {
 
 /// `/ws/deliveries` server → client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LogServerMessage {
     /// The socket watches the log: the page reads it now (again, after a

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Server → client WebSocket messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// First message on every (re)connect: carries the session's current
@@ -42,6 +43,7 @@ pub enum ServerMessage {
 
 /// Client → server WebSocket messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Application-level heartbeat: browsers cannot see WebSocket ping frames,
@@ -51,6 +53,7 @@ pub enum ClientMessage {
 
 /// Body of `POST /api/connections/session`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSessionRequest {
     #[serde(default)]
@@ -59,6 +62,7 @@ pub struct CreateSessionRequest {
 
 /// `data` of a created session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedSession {
     pub session_id: SessionId,
@@ -69,6 +73,7 @@ pub struct CreatedSession {
 
 /// `data` of `GET /api/connections/session?sessionId=…`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SessionView {
@@ -87,6 +92,7 @@ pub struct SessionView {
 
 /// The seeds' response envelope: `{"success":true,"data":…}`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Envelope<T> {
     pub success: bool,
     pub data: T,

@@ -11,6 +11,7 @@ use std::fmt;
 /// A run of a server's hub: offsets of one epoch mean nothing in another.
 /// Sent as 16 hex digits (a JSON number would lose digits in a browser).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(value_type = String, pattern = "^[0-9a-f]{16}$"))]
 pub struct Epoch(pub u64);
 
 impl fmt::Display for Epoch {
@@ -41,6 +42,7 @@ impl<'de> Deserialize<'de> for Epoch {
 
 /// Where a page left off.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Resume {
     /// The server run the offset belongs to.
     pub epoch: Epoch,
@@ -49,6 +51,7 @@ pub struct Resume {
 
 /// Where a subscription starts: in every subscription's answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StreamStart {
     #[serde(default)]
     pub epoch: Epoch,
@@ -62,6 +65,7 @@ pub struct StreamStart {
 
 /// The part of any server frame that says where it stands.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Position {
     pub epoch: Option<Epoch>,
     pub offset: Option<u64>,

@@ -11,6 +11,7 @@ macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "lowercase")]
         #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
         #[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "lowercase"))]
@@ -149,6 +150,7 @@ impl Room {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub id: i64,
@@ -170,6 +172,7 @@ pub struct Notification {
 
 /// A page of notifications, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPage {
     pub notifications: Vec<Notification>,
@@ -179,6 +182,7 @@ pub struct NotificationPage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
     pub id: i64,
@@ -193,6 +197,7 @@ pub struct OrderView {
 
 /// One line of the dashboard's activity stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityItem {
     pub text: String,
@@ -200,6 +205,7 @@ pub struct ActivityItem {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DashboardSummary {
     pub today_orders: i64,
@@ -214,6 +220,7 @@ pub struct DashboardSummary {
 
 /// `/ws/tenant` client → server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type")]
 pub enum TenantClientMessage {
     #[serde(rename = "join-tenant", rename_all = "camelCase")]
@@ -238,6 +245,7 @@ pub enum TenantClientMessage {
 
 /// `/ws/tenant` server → client, with the seeds' event names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type")]
 pub enum TenantServerMessage {
     #[serde(rename = "joined", rename_all = "camelCase")]

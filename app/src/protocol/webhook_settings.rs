@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which inbound endpoints a tenant accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpoints {
     pub orders: bool,
     pub notifications: bool,
@@ -13,6 +14,7 @@ pub struct WebhookEndpoints {
 
 /// An inbound tenant endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TenantEndpoint {
     Orders,
@@ -42,6 +44,7 @@ impl TenantEndpoint {
 
 /// `GET /api/webhooks/settings`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookSettings {
     pub webhook_enabled: bool,
@@ -56,6 +59,7 @@ pub struct WebhookSettings {
 
 /// `PATCH /api/webhooks/settings`: any subset of the fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookSettingsPatch {
     pub webhook_enabled: Option<bool>,
@@ -65,6 +69,7 @@ pub struct WebhookSettingsPatch {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointsPatch {
     pub orders: Option<bool>,
     pub notifications: Option<bool>,
@@ -73,6 +78,7 @@ pub struct WebhookEndpointsPatch {
 
 /// A new signing secret: shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GeneratedSecret {
     pub secret: String,
@@ -81,6 +87,7 @@ pub struct GeneratedSecret {
 
 /// What a test delivery came to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestDelivery {
     pub success: bool,

@@ -10,6 +10,7 @@ use std::fmt;
 /// A college (tenant) id. Seed clients send it as a number or a string, so
 /// both are accepted; it is kept as text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(transparent))]
@@ -47,6 +48,7 @@ impl<'de> Deserialize<'de> for CollegeId {
 
 /// Where an outgoing message stands. Ticks: clock, ✓, grey ✓✓, blue ✓✓, red ✗.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "lowercase"))]
@@ -126,6 +128,7 @@ impl fmt::Display for MessageStatus {
 
 /// Why WhatsApp could not deliver a message (Cloud API `errors[]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SendError {
     pub code: i64,
@@ -136,6 +139,7 @@ pub struct SendError {
 
 /// An outgoing message as pages show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OutgoingMessage {
     pub message_id: i64,
@@ -174,6 +178,7 @@ impl OutgoingMessage {
 
 /// A message a customer sent to the college.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IncomingMessage {
     pub message_id: i64,
@@ -188,6 +193,7 @@ pub struct IncomingMessage {
 
 /// `/ws/whatsapp` client → server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WaClientMessage {
     /// Subscribe to a college's updates. `token` is the channel token of a
@@ -206,6 +212,7 @@ pub enum WaClientMessage {
 
 /// `/ws/whatsapp` server → client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WaServerMessage {
     #[serde(rename_all = "camelCase")]
@@ -246,6 +253,7 @@ mod tests;
 /// One of a tenant's WhatsApp business numbers. The access token is never
 /// shown again once saved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WhatsAppNumber {
     pub id: i64,
@@ -260,6 +268,7 @@ pub struct WhatsAppNumber {
 
 /// `POST /api/whatsapp/numbers`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewWhatsAppNumber {
     pub phone_number_id: String,

@@ -10,11 +10,41 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::Value;
 
+#[utoipa::path(
+    get,
+    path = "/api/dashboard",
+    operation_id = "dashboard",
+    tag = "Dashboard",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<DashboardSummary>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = []), ("channel_token" = [])),
+)]
 pub async fn summary(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Envelope<DashboardSummary>>, ApiError> {
     let tenant = scope.tenant;
     Ok(Json(Envelope::ok(state.store.dashboard(tenant, Utc::now()).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/helpdesk/{room}",
+    operation_id = "helpdesk_room",
+    tag = "Dashboard",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("room" = Room, Path, description = "The helpdesk room")),
+    responses(
+        (status = 200, description = "The room's latest entities, as their webhooks sent them", body = Envelope<Vec<crate::api::openapi::JsonObject>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = []), ("channel_token" = [])),
+)]
 pub async fn entities(
     State(state): State<AppState>,
     scope: TenantScope,

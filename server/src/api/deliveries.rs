@@ -17,13 +17,29 @@ use serde_json::Value;
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     topic: Option<String>,
     status: Option<DeliveryStatus>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/webhook-deliveries",
+    operation_id = "list_deliveries",
+    tag = "Deliveries",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "OK", body = Vec<DeliverySummary>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -40,6 +56,19 @@ fn filter(topic: Option<String>, status: Option<DeliveryStatus>, limit: Option<i
 
 /// `GET /api/admin/webhook-deliveries/timeline`: the last 24 hours, per
 /// minute: received, applied, failed.
+#[utoipa::path(
+    get,
+    path = "/api/admin/webhook-deliveries/timeline",
+    operation_id = "delivery_timeline",
+    tag = "Deliveries",
+    responses(
+        (status = 200, description = "Per minute of the last hour", body = Envelope<Vec<MinuteCounts>>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn timeline(State(state): State<AppState>, staff: Staff) -> Result<Json<Envelope<Vec<MinuteCounts>>>, ApiError> {
     staff.operator()?;
     Ok(Json(Envelope::ok(state.store.delivery_timeline(Utc::now() - chrono::Duration::hours(24)).await?)))
@@ -47,6 +76,22 @@ pub async fn timeline(State(state): State<AppState>, staff: Staff) -> Result<Jso
 
 /// `GET /api/admin/webhook-deliveries/{id}`: one delivery and its payload,
 /// pretty-printed, with anything that looks like a credential redacted.
+#[utoipa::path(
+    get,
+    path = "/api/admin/webhook-deliveries/{id}",
+    operation_id = "show_delivery",
+    tag = "Deliveries",
+    params(("id" = i64, Path, description = "The delivery's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<DeliveryDetail>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Envelope<DeliveryDetail>>, ApiError> {
     staff.operator()?;
     let (summary, body) = state.store.delivery(id).await?.ok_or(ApiError::NotFound("delivery not found"))?;
@@ -81,7 +126,7 @@ fn redact(value: &mut Value) {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReplayRequest {
     /// These deliveries; or, without them, those the filter lists.
     ids: Option<Vec<i64>>,
@@ -93,6 +138,22 @@ pub struct ReplayRequest {
 /// `POST /api/admin/webhook-deliveries/replay`: applies deliveries again,
 /// through the same path and the same deduplication as the first time
 /// (nothing they caused happens twice), and logs who did.
+#[utoipa::path(
+    post,
+    path = "/api/admin/webhook-deliveries/replay",
+    operation_id = "replay_deliveries",
+    tag = "Deliveries",
+    request_body = ReplayRequest,
+    responses(
+        (status = 200, description = "OK", body = Envelope<Replayed>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = [])),
+)]
 pub async fn replay(
     State(state): State<AppState>,
     staff: Staff,

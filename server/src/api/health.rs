@@ -14,16 +14,25 @@ use axum::Json;
 use serde::Serialize;
 use std::time::Duration;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "Health",
+    responses(
+        (status = 200, description = "The process is up", body = Health),
+    ),
+)]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,7 +52,7 @@ impl Check {
 /// not ready.
 const WRITE_PROBE: Duration = Duration::from_secs(2);
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Checks {
     store: Check,
     writer: Check,
@@ -52,12 +61,22 @@ pub struct Checks {
     backlog: Check,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     ready: bool,
     checks: Checks,
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "Health",
+    responses(
+        (status = 200, description = "Ready: the store, writer, worker, bus and backlog are fine", body = Readiness),
+        (status = 503, description = "Not ready: `checks` says which part is not", body = Readiness),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let limit = state.settings.ready_max_backlog;
     let pending = state.store.pending_count().await.map_err(|err| format!("the store did not answer: {err}"));

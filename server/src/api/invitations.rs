@@ -21,6 +21,18 @@ use std::net::SocketAddr;
 /// Shortest password a new account may choose.
 const MIN_PASSWORD: usize = 10;
 
+#[utoipa::path(
+    get,
+    path = "/api/invitations/{token}",
+    operation_id = "show_invitation",
+    tag = "Tenants",
+    params(("token" = String, Path, description = "The invitation link's token")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<InvitationView>),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+)]
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Envelope<InvitationView>>, ApiError> {
     let open = state.store.open_invitation(&secrets::token_hash(&token), Utc::now()).await?;
     let open = open.ok_or(ApiError::NotFound("invitation not found, used or expired"))?;
@@ -32,7 +44,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AcceptRequest {
     #[serde(default)]
     password: Option<String>,
@@ -40,6 +52,25 @@ pub struct AcceptRequest {
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/invitations/{token}/accept",
+    operation_id = "accept_invitation",
+    tag = "Tenants",
+    params(("token" = String, Path, description = "The invitation link's token")),
+    request_body = AcceptRequest,
+    responses(
+        (status = 200, description = "Joined; a new account is also signed in (session cookies set)", body = Envelope<Me>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 409, response = crate::api::openapi::responses::Conflict),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn accept(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -5,6 +5,7 @@ pub mod deliveries;
 pub mod health;
 pub mod invitations;
 pub mod notifications;
+pub mod openapi;
 pub mod outbound;
 pub mod sessions;
 pub mod stats;

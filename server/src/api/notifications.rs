@@ -21,8 +21,9 @@ use serde::Deserialize;
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     user_id: Option<i64>,
     limit: Option<i64>,
@@ -45,6 +46,21 @@ fn audience(reader: Option<i64>) -> Audience {
     reader.map_or(Audience::Tenant, Audience::User)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/notifications",
+    operation_id = "list_notifications",
+    tag = "Notifications",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ListQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<NotificationPage>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = []), ("channel_token" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -70,12 +86,32 @@ pub async fn list(
     Ok(Json(Envelope::ok(NotificationPage { notifications, next_cursor: next_cursor.flatten(), unread_count })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
     tenant_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/notifications",
+    operation_id = "create_notification",
+    tag = "Notifications",
+    params(CreateQuery),
+    request_body(content = NotificationPayload, description = "The notification; may also name its tenant in `tenantId`."),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Notification>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -102,13 +138,33 @@ pub async fn create(
     Ok(Json(Envelope::ok(created.ok_or(ApiError::BadRequest("userId is not a member of this tenant".into()))?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NotificationPatch)]
 pub struct Patch {
     is_read: Option<bool>,
     is_dismissed: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/notifications/{id}",
+    operation_id = "update_notification",
+    tag = "Notifications",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The notification's id")),
+    request_body = Patch,
+    responses(
+        (status = 200, description = "OK", body = Envelope<Notification>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = []), ("channel_token" = [])),
+)]
 pub async fn update(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -128,12 +184,29 @@ pub async fn update(
     Ok(Json(Envelope::ok(changed.ok_or(ApiError::NotFound("notification not found"))?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct MarkAllQuery {
     user_id: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/notifications/mark-all-read",
+    operation_id = "mark_all_notifications_read",
+    tag = "Notifications",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), MarkAllQuery),
+    responses(
+        (status = 200, description = "How many were marked", body = Envelope<i64>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = []), ("channel_token" = [])),
+)]
 pub async fn mark_all_read(
     State(state): State<AppState>,
     scope: TenantScope,

@@ -28,12 +28,27 @@ fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/endpoints",
+    operation_id = "list_endpoints",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<EndpointView>>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn list(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<Vec<EndpointView>>>, ApiError> {
     let tenant = scope.tenant;
     Ok(Json(Envelope::ok(state.store.list_endpoints(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewEndpointRequest {
     url: String,
@@ -43,6 +58,25 @@ pub struct NewEndpointRequest {
     event_types: Vec<OutboundEventType>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/endpoints",
+    operation_id = "create_endpoint",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    request_body = NewEndpointRequest,
+    responses(
+        (status = 200, description = "The endpoint and its signing secret, shown this once", body = Envelope<EndpointWithSecret>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -70,7 +104,7 @@ pub async fn create(
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatch {
     url: Option<String>,
@@ -79,6 +113,25 @@ pub struct EndpointPatch {
     enabled: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/webhooks/endpoints/{id}",
+    operation_id = "update_endpoint",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    request_body = EndpointPatch,
+    responses(
+        (status = 200, description = "OK", body = Envelope<EndpointView>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn update(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -107,6 +160,22 @@ pub async fn update(
     Ok(Json(Envelope::ok(endpoint)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/endpoints/{id}/rotate-secret",
+    operation_id = "rotate_endpoint_secret",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<EndpointWithSecret>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -123,6 +192,22 @@ pub async fn rotate_secret(
     Ok(Json(Envelope::ok(EndpointWithSecret { endpoint, secret })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/webhooks/endpoints/{id}",
+    operation_id = "delete_endpoint",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<bool>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<bool>>, ApiError> {
     let tenant = scope.tenant;
     if !state.store.delete_endpoint(tenant, id).await? {
@@ -133,6 +218,22 @@ pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): 
 }
 
 /// Queues a `webhook.test` event for this endpoint only.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/endpoints/{id}/test",
+    operation_id = "test_endpoint",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "The queued delivery's id", body = Envelope<i64>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn test(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<i64>>, ApiError> {
     let tenant = scope.tenant;
     state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
@@ -141,14 +242,31 @@ pub async fn test(State(state): State<AppState>, scope: AdminScope, Path(id): Pa
     Ok(Json(Envelope::ok(ids.first().copied().unwrap_or_default())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     event_type: Option<OutboundEventType>,
     status: Option<OutboundStatus>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/endpoints/{id}/deliveries",
+    operation_id = "endpoint_deliveries",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id"), LogQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<OutboundDeliveryView>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn deliveries(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -161,6 +279,22 @@ pub async fn deliveries(
     Ok(Json(Envelope::ok(state.store.list_outbound_deliveries(tenant, id, &filter).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/deliveries/{id}/resend",
+    operation_id = "resend_delivery",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The outbound delivery's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<bool>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn resend(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<bool>>, ApiError> {
     let tenant = scope.tenant;
     if !state.store.resend(tenant, id, Utc::now()).await? {
@@ -169,7 +303,7 @@ pub async fn resend(State(state): State<AppState>, scope: AdminScope, Path(id): 
     Ok(Json(Envelope::ok(true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RecoverRequest {
     since: chrono::DateTime<Utc>,
 }
@@ -177,6 +311,25 @@ pub struct RecoverRequest {
 /// `POST /api/webhooks/endpoints/{id}/recover` `{"since"}`: sends again
 /// every delivery to the endpoint that failed since then (once the
 /// receiver is fixed), as Svix's recover does; answers how many.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/endpoints/{id}/recover",
+    operation_id = "recover_endpoint",
+    tag = "Outbound webhooks",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    request_body = RecoverRequest,
+    responses(
+        (status = 200, description = "How many deliveries were queued again", body = Envelope<crate::api::openapi::JsonObject>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn recover(
     State(state): State<AppState>,
     scope: AdminScope,

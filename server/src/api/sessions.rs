@@ -18,6 +18,21 @@ use std::net::SocketAddr;
 /// Limited per client address, since each one costs an invitation on the
 /// wallet platform. Session ids are the right to watch a session, so they
 /// are logged at debug level only.
+#[utoipa::path(
+    post,
+    path = "/api/connections/session",
+    operation_id = "create_session",
+    tag = "Connect",
+    request_body(content = Option<CreateSessionRequest>, description = "Optional: an empty body asks for a registration.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The session and its single-use invitation", body = Envelope<CreatedSession>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 502, response = crate::api::openapi::responses::BadGateway),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -67,12 +82,26 @@ pub async fn create(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     session_id: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/connections/session",
+    operation_id = "show_session",
+    tag = "Connect",
+    params(SessionQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<SessionView>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+)]
 pub async fn show(State(state): State<AppState>, Query(query): Query<SessionQuery>) -> Result<Json<Envelope<SessionView>>, ApiError> {
     let id = query.session_id.filter(|s| !s.is_empty()).ok_or(ApiError::BadRequest("sessionId is required".into()))?;
     let session = state.store.session(&SessionId::new(id)).await?.ok_or(ApiError::NotFound("session not found"))?;

@@ -16,16 +16,45 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 
+#[utoipa::path(
+    get,
+    path = "/api/tenants",
+    operation_id = "list_tenants",
+    tag = "Tenants",
+    responses(
+        (status = 200, description = "The caller's tenants", body = Envelope<Vec<TenantMembership>>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn list(staff: Staff) -> Json<Envelope<Vec<TenantMembership>>> {
     Json(Envelope::ok(staff.tenants))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewTenant {
     name: String,
 }
 
 /// Admins may create tenants; they become the new tenant's admin.
+#[utoipa::path(
+    post,
+    path = "/api/tenants",
+    operation_id = "create_tenant",
+    tag = "Tenants",
+    request_body = NewTenant,
+    responses(
+        (status = 200, description = "OK", body = Envelope<TenantMembership>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -40,6 +69,22 @@ pub async fn create(
     Ok(Json(Envelope::ok(TenantMembership { tenant_id: tenant, name: req.name.trim().to_owned(), role: Role::Admin })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/tenants/{tenant}/members",
+    operation_id = "list_members",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<MemberView>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn members(
     State(state): State<AppState>,
     staff: Staff,
@@ -49,7 +94,7 @@ pub async fn members(
     Ok(Json(Envelope::ok(state.store.members(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMember {
     email: String,
     #[serde(default = "staff_role")]
@@ -63,6 +108,25 @@ fn staff_role() -> Role {
 /// Invites staff: the answer is a one-time link for the admin to hand to
 /// the person, whoever they are (the answer is the same whether or not the
 /// email has an account).
+#[utoipa::path(
+    post,
+    path = "/api/tenants/{tenant}/members",
+    operation_id = "add_member",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id")),
+    request_body = NewMember,
+    responses(
+        (status = 200, description = "An invitation for the email", body = Envelope<CreatedInvitation>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     staff: Staff,
@@ -78,6 +142,22 @@ pub async fn add_member(
 
 /// Takes a member out of the tenant; the sockets they opened for it close
 /// on every node.
+#[utoipa::path(
+    delete,
+    path = "/api/tenants/{tenant}/members/{user}",
+    operation_id = "remove_member",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id"), ("user" = i64, Path, description = "The member's user id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<bool>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     staff: Staff,
@@ -99,6 +179,22 @@ pub async fn remove_member(
     Ok(Json(Envelope::ok(true)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/tenants/{tenant}/api-keys",
+    operation_id = "list_api_keys",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<ApiKeyView>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn api_keys(
     State(state): State<AppState>,
     staff: Staff,
@@ -108,11 +204,30 @@ pub async fn api_keys(
     Ok(Json(Envelope::ok(state.store.list_api_keys(tenant).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewApiKey {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/tenants/{tenant}/api-keys",
+    operation_id = "create_api_key",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id")),
+    request_body = NewApiKey,
+    responses(
+        (status = 200, description = "The key, shown this once", body = Envelope<CreatedApiKey>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn create_api_key(
     State(state): State<AppState>,
     staff: Staff,
@@ -126,6 +241,22 @@ pub async fn create_api_key(
     Ok(Json(Envelope::ok(created)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/tenants/{tenant}/api-keys/{key}",
+    operation_id = "revoke_api_key",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id"), ("key" = i64, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<bool>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     staff: Staff,
@@ -146,12 +277,29 @@ pub async fn revoke_api_key(
     Ok(Json(Envelope::ok(true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     kind: Option<ActivityKind>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/tenants/{tenant}/activity",
+    operation_id = "tenant_activity",
+    tag = "Tenants",
+    params(("tenant" = i64, Path, description = "The tenant's id"), ActivityQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<ActivityEntry>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn activity(
     State(state): State<AppState>,
     staff: Staff,

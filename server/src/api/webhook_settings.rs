@@ -31,11 +31,45 @@ async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, Api
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/settings",
+    operation_id = "show_webhook_settings",
+    tag = "Webhook settings",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<WebhookSettings>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn show(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<WebhookSettings>>, ApiError> {
     let tenant = scope.tenant;
     Ok(Json(Envelope::ok(view(&state, tenant).await?)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/webhooks/settings",
+    operation_id = "update_webhook_settings",
+    tag = "Webhook settings",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    request_body = WebhookSettingsPatch,
+    responses(
+        (status = 200, description = "OK", body = Envelope<WebhookSettings>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn update(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -86,6 +120,21 @@ fn on_off(b: bool) -> &'static str {
 }
 
 /// A new `whsec_` secret (32 random bytes), shown once.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/settings/generate-secret",
+    operation_id = "generate_webhook_secret",
+    tag = "Webhook settings",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "The new secret, shown this once; the previous one stays valid for a grace period", body = Envelope<GeneratedSecret>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn generate_secret(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<GeneratedSecret>>, ApiError> {
     let tenant = scope.tenant;
     let secret = crate::auth::secrets::new_signing_secret();
@@ -103,6 +152,22 @@ pub async fn generate_secret(State(state): State<AppState>, scope: AdminScope) -
 
 /// Sends a signed test event to this server's own `/api/webhooks/ping`, as
 /// a sender would, and reports what happened.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/settings/test",
+    operation_id = "test_webhook_settings",
+    tag = "Webhook settings",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<TestDelivery>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn test(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<TestDelivery>>, ApiError> {
     let tenant = scope.tenant;
     let settings = state.store.webhook_settings(tenant).await?;

@@ -21,8 +21,9 @@ use serde::Deserialize;
 
 const LIST_LIMIT: i64 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct CollegeQuery {
     college_id: Option<CollegeId>,
 }
@@ -38,6 +39,21 @@ fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
     normalize_phone(raw).map_err(|e| ApiError::BadRequest(format!("`{field}` {e}")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/messages",
+    operation_id = "list_whatsapp_messages",
+    tag = "WhatsApp",
+    params(CollegeQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<OutgoingMessage>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn list_messages(
     State(state): State<AppState>,
     principal: Principal,
@@ -47,6 +63,21 @@ pub async fn list_messages(
     Ok(Json(Envelope::ok(state.store.list_outgoing(&college, LIST_LIMIT).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/incoming",
+    operation_id = "list_whatsapp_incoming",
+    tag = "WhatsApp",
+    params(CollegeQuery),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<IncomingMessage>>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn list_incoming(
     State(state): State<AppState>,
     principal: Principal,
@@ -56,7 +87,7 @@ pub async fn list_incoming(
     Ok(Json(Envelope::ok(state.store.list_incoming(&college, LIST_LIMIT).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     college_id: CollegeId,
@@ -70,6 +101,25 @@ pub struct RegisterRequest {
 }
 
 /// Registers a message sent by another system, so its statuses show here.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/messages",
+    operation_id = "register_whatsapp_message",
+    tag = "WhatsApp",
+    request_body = RegisterRequest,
+    responses(
+        (status = 200, description = "OK", body = Envelope<OutgoingMessage>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 409, response = crate::api::openapi::responses::Conflict),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn register_message(
     State(state): State<AppState>,
     principal: Principal,
@@ -89,7 +139,7 @@ pub async fn register_message(
     Ok(Json(Envelope::ok(track(&state, message).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendRequest {
     college_id: CollegeId,
@@ -120,6 +170,25 @@ async fn own_number(state: &AppState, college: &CollegeId, asked: Option<&str>) 
 
 /// Sends a template from one of the college's numbers and tracks it from
 /// the clock onwards.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/send",
+    operation_id = "send_whatsapp",
+    tag = "WhatsApp",
+    request_body = SendRequest,
+    responses(
+        (status = 200, description = "Sent; its statuses follow on `/ws/whatsapp` and `whatsapp.status` events", body = Envelope<OutgoingMessage>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 409, response = crate::api::openapi::responses::Conflict),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn send(
     State(state): State<AppState>,
     principal: Principal,

@@ -15,6 +15,21 @@ use axum::Json;
 use chrono::Utc;
 use secrecy::SecretString;
 
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/numbers",
+    operation_id = "list_whatsapp_numbers",
+    tag = "WhatsApp",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<Vec<WhatsAppNumber>>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn list(State(state): State<AppState>, scope: AdminScope) -> Result<Json<Envelope<Vec<WhatsAppNumber>>>, ApiError> {
     Ok(Json(Envelope::ok(state.store.whatsapp_numbers(scope.tenant).await?)))
 }
@@ -34,6 +49,26 @@ fn parse(req: NewWhatsAppNumber) -> Result<NewNumber, ApiError> {
     Ok(NewNumber { phone_number_id: id.to_owned(), display_number: display, access_token: token.map(SecretString::from) })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/numbers",
+    operation_id = "add_whatsapp_number",
+    tag = "WhatsApp",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    request_body = NewWhatsAppNumber,
+    responses(
+        (status = 200, description = "OK", body = Envelope<WhatsAppNumber>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 409, response = crate::api::openapi::responses::Conflict),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn add(
     State(state): State<AppState>,
     scope: AdminScope,
@@ -50,6 +85,22 @@ pub async fn add(
     Ok(Json(Envelope::ok(added)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/whatsapp/numbers/{id}",
+    operation_id = "remove_whatsapp_number",
+    tag = "WhatsApp",
+    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The number's id")),
+    responses(
+        (status = 200, description = "OK", body = Envelope<bool>),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn remove(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<bool>>, ApiError> {
     if !state.store.remove_whatsapp_number(scope.tenant, id).await? {
         return Err(ApiError::NotFound("phone number not found"));

@@ -22,7 +22,7 @@ const SESSION_TTL: Duration = Duration::hours(12);
 /// How long a channel token lasts: enough to open a socket, short if leaked.
 const CHANNEL_TOKEN_TTL: Duration = Duration::minutes(10);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     email: String,
     password: String,
@@ -56,6 +56,21 @@ fn me(staff: &Staff) -> Me {
 
 /// Signs in. A wrong password and an unknown email answer the same, in the
 /// same time; attempts are limited per account and per address.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    operation_id = "login",
+    tag = "Auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in: sets the `tidings_session` and `tidings_csrf` cookies", body = Envelope<Me>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -117,6 +132,19 @@ fn session_headers(token: &str) -> HeaderMap {
 }
 
 /// Ends the sign-in, and closes the sockets it opened on every node.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    operation_id = "logout",
+    tag = "Auth",
+    responses(
+        (status = 200, description = "Signed out; the sockets the sign-in opened close", body = Envelope<bool>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar) -> Result<(CookieJar, Json<Envelope<bool>>), ApiError> {
     state.store.delete_auth_session(&staff.token_hash).await?;
     let revocation = Revocation::Session { token_hash: staff.token_hash.clone() };
@@ -130,16 +158,28 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, jar: CookieJar)
     Ok((jar, Json(Envelope::ok(true))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    operation_id = "me",
+    tag = "Auth",
+    responses(
+        (status = 200, description = "Who is signed in, with their tenants", body = Envelope<Me>),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = [])),
+)]
 pub async fn current(staff: Staff) -> Json<Envelope<Me>> {
     Json(Envelope::ok(me(&staff)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     channel: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     token: String,
@@ -148,6 +188,24 @@ pub struct TokenResponse {
 
 /// Issues a channel token (`college:<id>`) to a signed-in page or a back end
 /// with an API key, for a channel it may watch.
+#[utoipa::path(
+    post,
+    path = "/api/realtime/token",
+    operation_id = "realtime_token",
+    tag = "Auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A short-lived channel token", body = TokenResponse),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
+        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("session" = []), ("api_key" = [])),
+)]
 pub async fn realtime_token(
     State(state): State<AppState>,
     principal: Principal,

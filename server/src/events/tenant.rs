@@ -5,7 +5,7 @@ use app::protocol::{check_link, NotificationType, OrderStatus, PaymentStatus, Pr
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPayload {
     pub order_number: String,
@@ -26,7 +26,7 @@ fn pending() -> OrderStatus {
     OrderStatus::Pending
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentPayload {
     /// Our order id (a number) or the sender's own id (text).
@@ -42,7 +42,7 @@ pub struct PaymentPayload {
     pub metadata: Value,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPayload {
     pub title: String,
@@ -77,7 +77,7 @@ impl NotificationPayload {
 }
 
 /// Seed 002's enhanced payload: `{"event", "notification"?, "data"?}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntityPayload {
     pub event: String,
     #[serde(default)]

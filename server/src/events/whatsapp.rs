@@ -67,23 +67,27 @@ pub enum PayloadError {
     Shape(String),
 }
 
-#[derive(Deserialize)]
-struct Notification {
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppNotification)]
+pub struct Notification {
     entry: Vec<Entry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppEntry)]
 struct Entry {
     #[serde(default)]
     changes: Vec<Change>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppChange)]
 struct Change {
     value: ChangeValue,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppChangeValue)]
 struct ChangeValue {
     metadata: Option<Metadata>,
     #[serde(default)]
@@ -96,12 +100,14 @@ struct ChangeValue {
     errors: Vec<ApiError>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppMetadata)]
 struct Metadata {
     phone_number_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppStatus)]
 struct Status {
     id: String,
     status: String,
@@ -111,7 +117,8 @@ struct Status {
     errors: Vec<ApiError>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppMessage)]
 struct Message {
     from: String,
     id: String,
@@ -122,28 +129,33 @@ struct Message {
     context: Option<Context>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppContext)]
 struct Context {
     id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppText)]
 struct Text {
     body: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppContact)]
 struct Contact {
     wa_id: Option<String>,
     profile: Option<Profile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppProfile)]
 struct Profile {
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppApiError)]
 struct ApiError {
     code: i64,
     title: Option<String>,
@@ -151,7 +163,8 @@ struct ApiError {
     error_data: Option<ErrorData>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WhatsAppErrorData)]
 struct ErrorData {
     details: Option<String>,
 }

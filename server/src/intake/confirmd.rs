@@ -22,6 +22,15 @@ use std::net::SocketAddr;
 const PROVIDER: Provider = Provider::Platform;
 
 /// `GET`: the seed's health check.
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/confirmd",
+    operation_id = "platform_webhook_health",
+    tag = "Inbound webhooks",
+    responses(
+        (status = 200, description = "The endpoint is up", body = Object),
+    ),
+)]
 pub async fn health() -> Json<Value> {
     Json(json!({
         "status": "ok",
@@ -30,6 +39,21 @@ pub async fn health() -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/confirmd",
+    operation_id = "receive_platform_webhook",
+    tag = "Inbound webhooks",
+    request_body = crate::api::openapi::PlatformWebhook,
+    responses(
+        (status = 200, description = "Stored (or a repeat); applied after the answer", body = Answer),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("platform_key" = [])),
+)]
 pub async fn receive(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -40,6 +64,22 @@ pub async fn receive(
 }
 
 /// ACA-Py posts each record to `{webhook_url}/topic/{topic}/`.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/confirmd/topic/{topic}",
+    operation_id = "receive_acapy_webhook",
+    tag = "Inbound webhooks",
+    params(("topic" = String, Path, description = "ACA-Py's topic, e.g. `connections`")),
+    request_body = crate::api::openapi::PlatformWebhook,
+    responses(
+        (status = 200, description = "Stored (or a repeat); applied after the answer", body = Answer),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("platform_key" = [])),
+)]
 pub async fn receive_topic(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -96,8 +136,9 @@ pub fn stored_as(event: &PlatformEvent, delivery_key: String, body: Vec<u8>) -> 
 /// The seeds' acknowledgement, plus whether this was a repeat. Typed and
 /// borrowed: it is written for every webhook, and a `json!` tree would
 /// allocate a map and a string per field only to serialise them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PlatformAck)]
 struct Answer<'a> {
     received: bool,
     duplicate: bool,

@@ -140,6 +140,23 @@ pub async fn authenticate(
 
 /// `POST /api/webhooks/ping`: a signed no-op, so a sender (and the settings
 /// page's test) can check its signing before sending real events.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/ping",
+    operation_id = "ping_tenant_webhook",
+    tag = "Inbound webhooks",
+    request_body = crate::api::openapi::PingWebhook,
+    responses(
+        (status = 200, description = "The signature is valid", body = Object),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("tenant_signature" = []), ("standard_webhooks" = [])),
+)]
 pub async fn ping(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

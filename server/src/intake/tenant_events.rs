@@ -26,10 +26,37 @@ use std::time::Duration;
 const PATIENCE: Duration = Duration::from_secs(2);
 
 /// `GET /api/webhooks/health`.
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/health",
+    operation_id = "tenant_webhook_health",
+    tag = "Inbound webhooks",
+    responses(
+        (status = 200, description = "The endpoint is up", body = Object),
+    ),
+)]
 pub async fn health() -> Json<Value> {
     Json(json!({ "success": true, "status": "ok", "timestamp": Utc::now() }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/{kind}",
+    operation_id = "receive_tenant_webhook",
+    tag = "Inbound webhooks",
+    params(("kind" = String, Path, description = "`orders`, `payments`, `notifications` or `events`: which of the bodies")),
+    request_body = crate::api::openapi::TenantWebhook,
+    responses(
+        (status = 200, description = "Stored and applied (or a repeat): seed 004's answer, with the ids produced when ready within 2 s", body = Object),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 404, response = crate::api::openapi::responses::NotFound),
+        (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("tenant_signature" = []), ("standard_webhooks" = [])),
+)]
 pub async fn receive(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -43,7 +43,8 @@ pub fn sign(body: &[u8], app_secret: &SecretString) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Handshake {
     #[serde(rename = "hub.mode")]
     mode: Option<String>,
@@ -54,6 +55,17 @@ pub struct Handshake {
 }
 
 /// `GET`: Meta's subscription check. The right token echoes the challenge.
+#[utoipa::path(
+    get,
+    path = "/api/webhooks/whatsapp",
+    operation_id = "verify_whatsapp_webhook",
+    tag = "Inbound webhooks",
+    params(Handshake),
+    responses(
+        (status = 200, description = "The right token: the challenge, echoed", content_type = "text/plain", body = String),
+        (status = 403, description = "A wrong token or mode"),
+    ),
+)]
 pub async fn verify(State(state): State<AppState>, Query(hs): Query<Handshake>) -> Response {
     let token_ok = super::secret_matches(hs.verify_token.as_deref(), &state.settings.whatsapp.verify_token);
     match (hs.mode.as_deref(), token_ok, hs.challenge) {
@@ -67,6 +79,21 @@ pub async fn verify(State(state): State<AppState>, Query(hs): Query<Handshake>) 
 
 /// `POST`: verify, split into events, store them all in one transaction,
 /// then answer. Processing happens after the answer.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/whatsapp",
+    operation_id = "receive_whatsapp_webhook",
+    tag = "Inbound webhooks",
+    request_body = crate::events::whatsapp::Notification,
+    responses(
+        (status = 200, description = "Stored, one event per status, message and error", body = Object),
+        (status = 400, response = crate::api::openapi::responses::BadRequest),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
+        (status = 500, response = crate::api::openapi::responses::Internal),
+    ),
+    security(("whatsapp_signature" = [])),
+)]
 pub async fn receive(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -24,7 +24,7 @@ pub struct DeliveryFilter {
     pub limit: i64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicCount {
     pub topic: String,
@@ -32,7 +32,7 @@ pub struct TopicCount {
 }
 
 /// `GET /api/admin/webhook-stats` (the seed's fields, plus what we count).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryStats {
     pub total: i64,

@@ -21,8 +21,9 @@ use serde::Deserialize;
 use std::future::Future;
 use std::net::SocketAddr;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct SocketQuery {
     session_id: Option<String>,
     /// Where a reconnecting page left off (both or neither).
@@ -38,6 +39,19 @@ impl SocketQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/ws/connections",
+    operation_id = "connections_socket",
+    tag = "Sockets",
+    params(SocketQuery),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: `connected`, then a `status_update` per change (`ServerMessage`); the page sends `ping` (`ClientMessage`)"),
+        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+    ),
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

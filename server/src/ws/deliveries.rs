@@ -21,6 +21,21 @@ use chrono::Utc;
 use std::future::Future;
 use std::net::SocketAddr;
 
+#[utoipa::path(
+    get,
+    path = "/ws/deliveries",
+    operation_id = "delivery_log_socket",
+    tag = "Sockets",
+    responses(
+        (status = 101, description = "Switched to a WebSocket: the server sends `watching` (`LogServerMessage`), then `moved` whenever deliveries arrive or change status, a burst told at once and then at most every 250 ms; the page then reads `/api/admin/webhook-deliveries` again. The page sends only `ping`."),
+        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
+        (status = 401, response = crate::api::openapi::responses::Unauthorized),
+        (status = 403, response = crate::api::openapi::responses::Forbidden),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+    ),
+    security(("session" = [])),
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -24,6 +24,19 @@ use chrono::Utc;
 use std::future::Future;
 use std::net::SocketAddr;
 
+#[utoipa::path(
+    get,
+    path = "/ws/tenant",
+    operation_id = "tenant_socket",
+    tag = "Sockets",
+    responses(
+        (status = 101, description = "Switched to a WebSocket: `join-tenant` and `join` (`TenantClientMessage`, authorised by the session cookie or a `tenant:<id>` channel token), then `TenantServerMessage`s"),
+        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

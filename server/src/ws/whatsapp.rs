@@ -28,6 +28,19 @@ use chrono::Utc;
 use std::future::Future;
 use std::net::SocketAddr;
 
+#[utoipa::path(
+    get,
+    path = "/ws/whatsapp",
+    operation_id = "whatsapp_socket",
+    tag = "Sockets",
+    responses(
+        (status = 101, description = "Switched to a WebSocket: the page sends `register` per college (`WaClientMessage`, authorised by the session cookie or a `college:<id>` channel token) and receives `WaServerMessage`s"),
+        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
+        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
+        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -20,6 +20,7 @@ mod helpers;
 mod intake;
 mod lifecycle;
 mod metrics;
+mod openapi;
 mod outbound;
 mod platform_apps;
 mod process;
