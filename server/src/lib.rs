@@ -193,7 +193,7 @@ impl Application {
     /// [`DRAIN_TIMEOUT`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let Self { listener, state, simulators, wake_rx, relayed, nudged, .. } = self;
-        let log_feed = process::log_feed::LogFeed::default();
+        let log_feed = state.deliveries.log();
         let processor = Processor {
             store: state.store.clone(),
             relay: state.relay.clone(),

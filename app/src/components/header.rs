@@ -33,7 +33,9 @@ pub fn Header() -> impl IntoView {
                     <a href="/helpdesk">"Helpdesk"</a>
                     <a href="/settings">"Settings"</a>
                     <a href="/activity">"Activity"</a>
-                    <a href="/admin/deliveries">"Deliveries"</a>
+                    <Show when=move || auth.me.with(|m| m.as_ref().is_some_and(|m| m.is_operator))>
+                        <a href="/admin/deliveries">"Deliveries"</a>
+                    </Show>
                 </Show>
                 <Show
                     when=move || auth.me.with(Option::is_some)

@@ -6,6 +6,7 @@
 //! reads the log again with its filters.
 
 use super::lazy::StaffBoard;
+use crate::auth::use_auth;
 use crate::client::{self, LinkState};
 use crate::components::MinuteChart;
 use crate::protocol::{DeliveryDetail, DeliveryStatus, DeliverySummary, LogServerMessage, MinuteCounts};
@@ -29,6 +30,11 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
 
 #[component]
 fn DeliveriesBoard() -> impl IntoView {
+    // Only operators may read the log (nor open its socket).
+    if !use_auth().me.with_untracked(|m| m.as_ref().is_some_and(|m| m.is_operator)) {
+        return view! { <section class="card"><h1>"Webhook deliveries"</h1><p class="empty">"Only operators read the delivery log."</p></section> }
+            .into_any();
+    }
     let rows = RwSignal::new(Vec::<DeliverySummary>::new());
     let topic = RwSignal::new(String::new());
     let status = RwSignal::new(None::<DeliveryStatus>);
@@ -44,8 +50,10 @@ fn DeliveriesBoard() -> impl IntoView {
     // once more after the last move, so it ends up current.
     let chart_read_at = StoredValue::new(f64::NEG_INFINITY);
     let chart_due = StoredValue::new(false);
+    // After an `.await` the page may be gone (its values disposed): every
+    // read there is a `try_`, and a gone page ends the task.
     let refresh_chart = move || {
-        if chart_due.get_value() {
+        if chart_due.try_get_value() != Some(false) {
             return;
         }
         chart_due.set_value(true);
@@ -70,13 +78,13 @@ fn DeliveriesBoard() -> impl IntoView {
         spawn_local(async move {
             loop {
                 again.set_value(false);
-                let (t, s) = (topic.get_untracked(), status.get_untracked());
+                let (Some(t), Some(s)) = (topic.try_get_untracked(), status.try_get_untracked()) else { return };
                 match client::deliveries(&t, s).await {
                     Ok(list) => rows.set(list),
                     Err(err) => notice.set(Some(err)),
                 }
                 refresh_chart();
-                if !again.get_value() {
+                if again.try_get_value() != Some(true) {
                     break;
                 }
             }
@@ -173,4 +181,5 @@ fn DeliveriesBoard() -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }

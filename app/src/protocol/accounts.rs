@@ -136,6 +136,9 @@ pub struct Me {
     pub email: String,
     pub name: Option<String>,
     pub tenants: Vec<TenantMembership>,
+    /// Runs this Tidings: reads the delivery log of every provider.
+    #[serde(default)]
+    pub is_operator: bool,
     /// Sent back in `X-CSRF-Token` on every state-changing request.
     pub csrf_token: String,
 }

@@ -62,7 +62,7 @@ fn filter(topic: Option<String>, status: Option<DeliveryStatus>, limit: Option<i
     operation_id = "delivery_timeline",
     tag = "Deliveries",
     responses(
-        (status = 200, description = "Per minute of the last hour", body = Envelope<Vec<MinuteCounts>>),
+        (status = 200, description = "Per minute of the last 24 hours: received, applied, failed", body = Envelope<Vec<MinuteCounts>>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
         (status = 403, response = crate::api::openapi::responses::Forbidden),
         (status = 500, response = crate::api::openapi::responses::Internal),

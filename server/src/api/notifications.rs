@@ -98,7 +98,7 @@ pub struct CreateQuery {
     path = "/api/notifications",
     operation_id = "create_notification",
     tag = "Notifications",
-    params(CreateQuery),
+    params(CreateQuery, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
     request_body(content = NotificationPayload, description = "The notification; may also name its tenant in `tenantId`."),
     responses(
         (status = 200, description = "OK", body = Envelope<Notification>),

@@ -50,6 +50,7 @@ fn me(staff: &Staff) -> Me {
         email: staff.email.clone(),
         name: staff.name.clone(),
         tenants: staff.tenants.clone(),
+        is_operator: staff.is_operator,
         csrf_token: staff.csrf_token.clone(),
     }
 }

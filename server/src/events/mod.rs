@@ -3,7 +3,8 @@
 //! ([`Provider`], [`Lane`]), each provider's payload parsed to a typed event
 //! ([`platform`], [`whatsapp`], [`tenant`], [`Parsed`]), a delivery as stored
 //! ([`NewDelivery`], [`StoredDelivery`]), intake's hand-off to the worker
-//! ([`Wake`]) and the changes pages are told of ([`Change`]).
+//! ([`Wake`]), the mark that the delivery log moved ([`LogFeed`]), and the
+//! changes pages are told of ([`Change`]).
 //!
 //! Intake, the worker, the store, the bus and the hub all depend on this
 //! module; it depends on none of them, so the flow's imports point one way.
@@ -11,6 +12,7 @@
 
 mod change;
 mod delivery;
+mod log_mark;
 mod parsed;
 #[cfg(test)]
 mod parser_props;
@@ -22,6 +24,7 @@ pub mod whatsapp;
 
 pub use change::{Audience, Change, NotificationChange, Revocation, UnreadCounts};
 pub use delivery::{NewDelivery, StoredDelivery, RECONCILED_KEY_PATTERN, RECONCILED_KEY_PREFIX};
+pub use log_mark::LogFeed;
 pub use parsed::{ParseError, Parsed};
 pub use provider::{Lane, Provider};
 pub use wake::{channels, Wake, Wakeup, Woken};

@@ -5,7 +5,7 @@
 //! once its lease runs out.
 
 use super::tenant::Produced;
-use super::{Lane, NewDelivery, Parsed, StoredDelivery};
+use super::{Lane, LogFeed, NewDelivery, Parsed, StoredDelivery};
 use app::protocol::DeliveryStatus;
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,9 +25,13 @@ pub enum Wakeup {
     Claim(Vec<i64>),
 }
 
-/// Intake's side: wakes the lane that applies a new delivery.
+/// Intake's side: wakes the lane that applies a new delivery, and marks the
+/// delivery log as moved.
 #[derive(Clone)]
-pub struct Wake([mpsc::UnboundedSender<Wakeup>; 3]);
+pub struct Wake {
+    lanes: [mpsc::UnboundedSender<Wakeup>; 3],
+    log: LogFeed,
+}
 
 /// The worker's side, one receiver per lane, in [`Lane::ALL`]'s order.
 pub type Woken = [mpsc::UnboundedReceiver<Wakeup>; 3];
@@ -39,13 +43,20 @@ impl Wake {
         let lane = delivery.provider.lane();
         let NewDelivery { provider, topic, body, .. } = delivery;
         let delivery = StoredDelivery { id, provider, topic, body, status: DeliveryStatus::Pending, attempts: 0 };
-        let _ = self.0[lane as usize].send(Wakeup::Fresh { delivery, parsed, reply });
+        let _ = self.lanes[lane as usize].send(Wakeup::Fresh { delivery, parsed, reply });
+        // Stored: the log shows it pending even if nothing applies it yet.
+        self.log.mark();
+    }
+
+    /// The delivery log's marks, which the worker marks too.
+    pub fn log(&self) -> LogFeed {
+        self.log.clone()
     }
 
     /// Asks `lane` to claim and apply `ids`.
     pub fn claim(&self, lane: Lane, ids: Vec<i64>) {
         if !ids.is_empty() {
-            let _ = self.0[lane as usize].send(Wakeup::Claim(ids));
+            let _ = self.lanes[lane as usize].send(Wakeup::Claim(ids));
         }
     }
 }
@@ -54,5 +65,5 @@ pub fn channels() -> (Wake, Woken) {
     let (connect, connect_rx) = mpsc::unbounded_channel();
     let (whatsapp, whatsapp_rx) = mpsc::unbounded_channel();
     let (tenant, tenant_rx) = mpsc::unbounded_channel();
-    (Wake([connect, whatsapp, tenant]), [connect_rx, whatsapp_rx, tenant_rx])
+    (Wake { lanes: [connect, whatsapp, tenant], log: LogFeed::default() }, [connect_rx, whatsapp_rx, tenant_rx])
 }

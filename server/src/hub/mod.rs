@@ -52,6 +52,12 @@ impl Channel {
     fn recorded_while_open(&self) -> bool {
         matches!(self, Channel::TenantUser(..))
     }
+
+    /// Whether a page may resume it by offset. The delivery log's page
+    /// reads the log again on every (re)connect: its frames are not kept.
+    fn resumable(&self) -> bool {
+        !matches!(self, Channel::DeliveryLog)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,7 +115,7 @@ impl Index {
     /// See [`Hub::send`].
     fn send(&mut self, channel: &Channel, frame: &Frame) -> usize {
         let channels = &self.channels;
-        let frame = self.history.record(channel, frame, |c| channels.contains_key(c));
+        let frame = if channel.resumable() { self.history.record(channel, frame, |c| channels.contains_key(c)) } else { frame.clone() };
         let Some(ids) = self.channels.get(channel) else { return 0 };
         let mut slow = Vec::new();
         let mut sent = 0;

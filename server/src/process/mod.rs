@@ -65,8 +65,8 @@ pub struct Processor {
     pub node: Arc<str>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub heartbeat: Arc<heartbeat::Heartbeat>,
-    /// Told after every batch, for operators' delivery-log pages.
-    pub log: log_feed::LogFeed,
+    /// Marked after every batch, for operators' delivery-log pages.
+    pub log: crate::events::LogFeed,
 }
 
 /// A delivery being applied, and who waits for what it produces.

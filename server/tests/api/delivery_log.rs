@@ -37,6 +37,9 @@ async fn an_operators_log_hears_of_each_new_delivery_and_nobody_else_gets_one() 
     assert_eq!(refused_with(&app, None).await, 401, "not signed in");
     let (staff, _) = app.add_staff(1, "not.an.operator@example.test", "admin").await;
     assert_eq!(refused_with(&app, Some(&staff.cookie)).await, 403, "a tenant's admin is not an operator");
+    // The pages learn which of the two they are showing.
+    assert_eq!(json_of(app.as_user(&staff, Method::GET, "/api/auth/me")).await["data"]["isOperator"], false);
+    assert_eq!(json_of(app.as_admin(Method::GET, "/api/auth/me")).await["data"]["isOperator"], true);
 
     let mut log = app.socket_at_with_cookie("/ws/deliveries", app.admin.as_ref().unwrap()).await;
     assert!(matches!(next_log_message(&mut log).await, LogServerMessage::Watching { .. }));
@@ -44,11 +47,19 @@ async fn an_operators_log_hears_of_each_new_delivery_and_nobody_else_gets_one() 
     let webhook = json!({"id": "wh-live-log", "type": "Connection", "connectionId": "c-live", "state": "request-received",
         "outOfBandId": created.out_of_band_id});
     assert_eq!(app.post_webhook(webhook.to_string(), Some(SECRET)).await.status(), 200);
-    assert_eq!(next_log_message(&mut log).await, LogServerMessage::Moved {});
-    // What the page then reads has the delivery, applied.
-    let listed: serde_json::Value = app.as_admin(Method::GET, "/api/admin/webhook-deliveries").send().await.unwrap().json().await.unwrap();
-    assert_eq!(listed[0]["topic"], "connections.request-received", "{listed}");
-    assert_eq!(listed[0]["status"], "processed", "{listed}");
+    // Told once it is stored, and again once it is applied (or both at
+    // once): what the page reads after a move has it, and after the last
+    // one, applied.
+    let listed = loop {
+        assert_eq!(next_log_message(&mut log).await, LogServerMessage::Moved {});
+        let listed: serde_json::Value =
+            app.as_admin(Method::GET, "/api/admin/webhook-deliveries").send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed[0]["topic"], "connections.request-received", "{listed}");
+        if listed[0]["status"] == "processed" {
+            break listed;
+        }
+    };
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 
     // Logging out closes the log's socket.
     let admin = app.admin.as_ref().unwrap();
@@ -60,4 +71,17 @@ async fn an_operators_log_hears_of_each_new_delivery_and_nobody_else_gets_one() 
             Some(Err(err)) => panic!("{err}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_delivery_is_told_as_soon_as_it_is_stored_even_with_processing_paused() {
+    let app = spawn_app(&[("PROCESS_PAUSED", "true")]).await;
+    let mut log = app.socket_at_with_cookie("/ws/deliveries", app.admin.as_ref().unwrap()).await;
+    assert!(matches!(next_log_message(&mut log).await, LogServerMessage::Watching { .. }));
+    let webhook = json!({"id": "wh-paused", "type": "Connection", "connectionId": "c-paused", "state": "request-received",
+        "outOfBandId": "nobody"});
+    assert_eq!(app.post_webhook(webhook.to_string(), Some(SECRET)).await.status(), 200);
+    assert_eq!(next_log_message(&mut log).await, LogServerMessage::Moved {});
+    let listed: serde_json::Value = app.as_admin(Method::GET, "/api/admin/webhook-deliveries").send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["status"], "pending", "{listed}");
 }

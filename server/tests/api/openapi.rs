@@ -137,14 +137,17 @@ async fn the_document_names_every_route_served_and_no_other() {
 }
 
 /// The validator's CLI: `./scripts/test` installs it from PyPI and sets
-/// `TIDINGS_TEST_OPENAPI_VALIDATOR`.
-fn validator() -> PathBuf {
-    std::env::var_os("TIDINGS_TEST_OPENAPI_VALIDATOR").map(PathBuf::from).unwrap_or_else(|| {
-        panic!(
-            "TIDINGS_TEST_OPENAPI_VALIDATOR is not set: run `export TIDINGS_TEST_OPENAPI_VALIDATOR=$(./scripts/openapi-validator)` \
-             (./scripts/test installs the validator and sets it)"
-        )
-    })
+/// `TIDINGS_TEST_OPENAPI_VALIDATOR`. Without it (a plain `cargo test`) the
+/// validation is skipped, as the ACA-Py tests are without their agent.
+fn validator() -> Option<PathBuf> {
+    let path = std::env::var_os("TIDINGS_TEST_OPENAPI_VALIDATOR").map(PathBuf::from);
+    if path.is_none() {
+        eprintln!(
+            "skipped the independent validation: TIDINGS_TEST_OPENAPI_VALIDATOR is not set \
+             (`export TIDINGS_TEST_OPENAPI_VALIDATOR=$(./scripts/openapi-validator)`; ./scripts/test sets it)"
+        );
+    }
+    path
 }
 
 /// The document the real server serves is OpenAPI 3.1, as an independent
@@ -162,6 +165,10 @@ async fn the_served_document_is_valid_openapi_3_1() {
     assert!(version.starts_with("3.1."), "OpenAPI {version}, not 3.1.x");
     assert!(doc["webhooks"].as_object().is_some_and(|w| !w.is_empty()), "the outbound events are under `webhooks`");
 
+    let Some(validator) = validator else {
+        app.stop().await;
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("openapi.json");
     std::fs::write(&file, &text).unwrap();
