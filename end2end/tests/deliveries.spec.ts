@@ -31,13 +31,30 @@ test('an operator finds a delivery, reads its payload, replays it and sees that 
   // The chart counts it (kept unmatched: received, not applied).
   await expect(page.locator('.minute-chart figcaption')).toHaveText('last 24 h: 1 received, 0 applied, 0 failed');
 
-  await row.getByRole('button', { name: 'Payload' }).click();
+  // One that matches a student's session says which.
+  const created = await (await fetch(`${server.url}/api/connections/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ requestType: 'registration' }),
+  })).json();
+  const matching = { id: 'wh-e2e-2', type: 'Connection', connectionId: 'c-e2e-2', state: 'request-received', outOfBandId: created.data.outOfBandId };
+  const matched = await fetch(`${server.url}/api/webhooks/confirmd`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': SECRET },
+    body: JSON.stringify(matching),
+  });
+  expect(matched.status).toBe(200);
+  await expect(page.locator('tr[data-delivery][data-status="processed"]')).toContainText(`session ${created.data.sessionId.slice(0, 8)}`);
+  const unmatched = page.locator('tr[data-delivery][data-status="unmatched"]');
+  await expect(unmatched).toContainText('connections.request-received');
+
+  await unmatched.getByRole('button', { name: 'Payload' }).click();
   const payload = page.getByLabel('Payload');
   await expect(payload).toContainText('"token": "[redacted]"');
   await expect(payload).toContainText('"connectionId": "c-e2e"');
   await expect(payload).not.toContainText('s3cret-e2e');
 
-  await row.getByRole('button', { name: 'Replay' }).click();
+  await unmatched.getByRole('button', { name: 'Replay' }).click();
   await expect(page.locator('p.notice')).toHaveText('Replayed 1 deliveries');
 
   await page.goto(`${server.url}/activity`);

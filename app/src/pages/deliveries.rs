@@ -1,4 +1,5 @@
-//! `/admin/deliveries`: every inbound webhook, for operators. A chart of the
+//! `/admin/deliveries`: every inbound webhook, for operators, with the
+//! session it was matched to. A chart of the
 //! last 24 hours per minute, filters by topic and status, a delivery's
 //! payload (credentials redacted), replay of one delivery or of every one
 //! the filter lists. It follows the log live: the server says over
@@ -23,6 +24,11 @@ pub fn DeliveriesPage() -> impl IntoView {
 }
 
 lazy_board!(deliveries_board, DeliveriesBoard);
+
+/// The subject a delivery was matched to, short (the full id is its title).
+fn subject(session: &crate::protocol::SessionId) -> String {
+    format!("session {}", session.as_str().chars().take(8).collect::<String>())
+}
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string()
@@ -153,7 +159,7 @@ fn DeliveriesBoard() -> impl IntoView {
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <table class="plain deliveries">
                 <thead>
-                    <tr><th>"#"</th><th>"Received"</th><th>"Provider"</th><th>"Topic"</th><th>"Status"</th><th>"Applied"</th><th>"Error"</th><th></th></tr>
+                    <tr><th>"#"</th><th>"Received"</th><th>"Provider"</th><th>"Topic"</th><th>"Status"</th><th>"Matched"</th><th>"Applied"</th><th>"Error"</th><th></th></tr>
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|d| (d.id, d.status, d.processed_at) let:d>
@@ -163,6 +169,7 @@ fn DeliveriesBoard() -> impl IntoView {
                             <td>{d.provider.clone()}</td>
                             <td>{d.topic.clone()}{d.reconciled.then(|| view! { " " <span class="badge">"reconciled"</span> })}</td>
                             <td>{d.status.as_str()}</td>
+                            <td class="muted" title=d.session_id.as_ref().map(|s| s.to_string())>{d.session_id.as_ref().map(subject).unwrap_or_default()}</td>
                             <td class="muted">{d.processed_at.map(when).unwrap_or_default()}</td>
                             <td>{d.last_error.clone().unwrap_or_default()}</td>
                             <td class="inline">
