@@ -198,7 +198,7 @@ impl Processor {
                 Err(err) => tracing::error!(error = %err, count = waiting.len(), "could not apply deliveries"),
             }
         }
-        // New deliveries, and every status this batch set, are in the log.
+        // Every status this batch set is in the log.
         self.log.mark();
     }
 
