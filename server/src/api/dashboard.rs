@@ -15,7 +15,7 @@ use serde_json::Value;
     path = "/api/dashboard",
     operation_id = "dashboard",
     tag = "Dashboard",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<DashboardSummary>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -35,7 +35,7 @@ pub async fn summary(State(state): State<AppState>, scope: TenantScope) -> Resul
     path = "/api/helpdesk/{room}",
     operation_id = "helpdesk_room",
     tag = "Dashboard",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("room" = Room, Path, description = "The helpdesk room")),
+    params(crate::api::openapi::TenantParams, ("room" = Room, Path, description = "The helpdesk room")),
     responses(
         (status = 200, description = "The room's latest entities, as their webhooks sent them", body = Envelope<Vec<crate::api::openapi::JsonObject>>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),

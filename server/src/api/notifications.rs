@@ -51,7 +51,7 @@ fn audience(reader: Option<i64>) -> Audience {
     path = "/api/notifications",
     operation_id = "list_notifications",
     tag = "Notifications",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ListQuery),
+    params(crate::api::openapi::TenantParams, ListQuery),
     responses(
         (status = 200, description = "OK", body = Envelope<NotificationPage>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -86,9 +86,8 @@ pub async fn list(
     Ok(Json(Envelope::ok(NotificationPage { notifications, next_cursor: next_cursor.flatten(), unread_count })))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
     tenant_id: Option<String>,
 }
@@ -98,7 +97,7 @@ pub struct CreateQuery {
     path = "/api/notifications",
     operation_id = "create_notification",
     tag = "Notifications",
-    params(CreateQuery, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     request_body(content = NotificationPayload, description = "The notification; may also name its tenant in `tenantId`."),
     responses(
         (status = 200, description = "OK", body = Envelope<Notification>),
@@ -151,7 +150,7 @@ pub struct Patch {
     path = "/api/notifications/{id}",
     operation_id = "update_notification",
     tag = "Notifications",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The notification's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The notification's id")),
     request_body = Patch,
     responses(
         (status = 200, description = "OK", body = Envelope<Notification>),
@@ -196,7 +195,7 @@ pub struct MarkAllQuery {
     path = "/api/notifications/mark-all-read",
     operation_id = "mark_all_notifications_read",
     tag = "Notifications",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), MarkAllQuery),
+    params(crate::api::openapi::TenantParams, MarkAllQuery),
     responses(
         (status = 200, description = "How many were marked", body = Envelope<i64>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),

@@ -33,7 +33,7 @@ fn check_types(types: &[OutboundEventType]) -> Result<(), ApiError> {
     path = "/api/webhooks/endpoints",
     operation_id = "list_endpoints",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<EndpointView>>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
@@ -63,7 +63,7 @@ pub struct NewEndpointRequest {
     path = "/api/webhooks/endpoints",
     operation_id = "create_endpoint",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     request_body = NewEndpointRequest,
     responses(
         (status = 200, description = "The endpoint and its signing secret, shown this once", body = Envelope<EndpointWithSecret>),
@@ -118,7 +118,7 @@ pub struct EndpointPatch {
     path = "/api/webhooks/endpoints/{id}",
     operation_id = "update_endpoint",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     request_body = EndpointPatch,
     responses(
         (status = 200, description = "OK", body = Envelope<EndpointView>),
@@ -165,7 +165,7 @@ pub async fn update(
     path = "/api/webhooks/endpoints/{id}/rotate-secret",
     operation_id = "rotate_endpoint_secret",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<EndpointWithSecret>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -197,7 +197,7 @@ pub async fn rotate_secret(
     path = "/api/webhooks/endpoints/{id}",
     operation_id = "delete_endpoint",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -223,7 +223,7 @@ pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): 
     path = "/api/webhooks/endpoints/{id}/test",
     operation_id = "test_endpoint",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "The queued delivery's id", body = Envelope<i64>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -256,7 +256,7 @@ pub struct LogQuery {
     path = "/api/webhooks/endpoints/{id}/deliveries",
     operation_id = "endpoint_deliveries",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id"), LogQuery),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id"), LogQuery),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<OutboundDeliveryView>>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -284,7 +284,7 @@ pub async fn deliveries(
     path = "/api/webhooks/deliveries/{id}/resend",
     operation_id = "resend_delivery",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The outbound delivery's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The outbound delivery's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),
@@ -316,7 +316,7 @@ pub struct RecoverRequest {
     path = "/api/webhooks/endpoints/{id}/recover",
     operation_id = "recover_endpoint",
     tag = "Outbound webhooks",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The endpoint's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     request_body = RecoverRequest,
     responses(
         (status = 200, description = "How many deliveries were queued again", body = Envelope<crate::api::openapi::JsonObject>),

@@ -36,7 +36,7 @@ async fn view(state: &AppState, tenant: TenantId) -> Result<WebhookSettings, Api
     path = "/api/webhooks/settings",
     operation_id = "show_webhook_settings",
     tag = "Webhook settings",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<WebhookSettings>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
@@ -56,7 +56,7 @@ pub async fn show(State(state): State<AppState>, scope: AdminScope) -> Result<Js
     path = "/api/webhooks/settings",
     operation_id = "update_webhook_settings",
     tag = "Webhook settings",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     request_body = WebhookSettingsPatch,
     responses(
         (status = 200, description = "OK", body = Envelope<WebhookSettings>),
@@ -125,7 +125,7 @@ fn on_off(b: bool) -> &'static str {
     path = "/api/webhooks/settings/generate-secret",
     operation_id = "generate_webhook_secret",
     tag = "Webhook settings",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "The new secret, shown this once; the previous one stays valid for a grace period", body = Envelope<GeneratedSecret>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
@@ -157,7 +157,7 @@ pub async fn generate_secret(State(state): State<AppState>, scope: AdminScope) -
     path = "/api/webhooks/settings/test",
     operation_id = "test_webhook_settings",
     tag = "Webhook settings",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<TestDelivery>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),

@@ -20,7 +20,7 @@ use secrecy::SecretString;
     path = "/api/whatsapp/numbers",
     operation_id = "list_whatsapp_numbers",
     tag = "WhatsApp",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<WhatsAppNumber>>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
@@ -54,7 +54,7 @@ fn parse(req: NewWhatsAppNumber) -> Result<NewNumber, ApiError> {
     path = "/api/whatsapp/numbers",
     operation_id = "add_whatsapp_number",
     tag = "WhatsApp",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does.")),
+    params(crate::api::openapi::TenantParams),
     request_body = NewWhatsAppNumber,
     responses(
         (status = 200, description = "OK", body = Envelope<WhatsAppNumber>),
@@ -90,7 +90,7 @@ pub async fn add(
     path = "/api/whatsapp/numbers/{id}",
     operation_id = "remove_whatsapp_number",
     tag = "WhatsApp",
-    params(crate::api::openapi::TenantParams, ("x-tenant-id" = Option<String>, Header, description = "Picks one of the caller's tenants, as `tenantId` does."), ("id" = i64, Path, description = "The number's id")),
+    params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The number's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
         (status = 400, response = crate::api::openapi::responses::BadRequest),

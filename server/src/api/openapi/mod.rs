@@ -11,8 +11,10 @@ mod webhooks;
 use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::{ObjectBuilder, Required, Type};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 pub use payloads::{PingWebhook, PlatformWebhook, TenantWebhook};
@@ -136,12 +138,30 @@ struct ApiDoc;
 pub struct JsonObject(pub serde_json::Value);
 
 /// Which of the caller's tenants a tenant-scoped call is about
-/// (`crate::auth::TenantScope`, `AdminScope`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query, rename_all = "camelCase")]
-pub struct TenantParams {
-    /// One of the caller's tenants (the `x-tenant-id` header does the same); without either, the caller's own. Another tenant's id answers 404.
-    pub tenant_id: Option<String>,
+/// (`crate::auth::TenantScope`, `AdminScope`): `?tenantId=` or the
+/// `x-tenant-id` header, described once for every such operation.
+pub struct TenantParams;
+
+impl IntoParams for TenantParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let param = |name: &str, place: ParameterIn, about: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(place)
+                .required(Required::False)
+                .description(Some(about))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        vec![
+            param(
+                "tenantId",
+                ParameterIn::Query,
+                "One of the caller's tenants (the `x-tenant-id` header does the same); without either, the caller's own. Another tenant's id answers 404.",
+            ),
+            param("x-tenant-id", ParameterIn::Header, "Picks one of the caller's tenants, as `tenantId` does."),
+        ]
+    }
 }
 
 /// The security schemes the handlers name, as `crate::auth`, the intake
