@@ -84,11 +84,7 @@ pub async fn timeline(State(state): State<AppState>, staff: Staff) -> Result<Jso
     params(("id" = i64, Path, description = "The delivery's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<DeliveryDetail>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]
@@ -149,8 +145,7 @@ pub struct ReplayRequest {
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
         (status = 403, response = crate::api::openapi::responses::Forbidden),
         (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = [])),
 )]

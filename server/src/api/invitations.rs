@@ -65,9 +65,8 @@ pub struct AcceptRequest {
         (status = 403, response = crate::api::openapi::responses::Forbidden),
         (status = 404, response = crate::api::openapi::responses::NotFound),
         (status = 409, response = crate::api::openapi::responses::Conflict),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
         (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security((), ("session" = [])),
 )]

@@ -101,13 +101,8 @@ pub struct CreateQuery {
     request_body(content = NotificationPayload, description = "The notification; may also name its tenant in `tenantId`."),
     responses(
         (status = 200, description = "OK", body = Envelope<Notification>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -154,13 +149,8 @@ pub struct Patch {
     request_body = Patch,
     responses(
         (status = 200, description = "OK", body = Envelope<Notification>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = []), ("channel_token" = [])),
 )]
@@ -198,11 +188,7 @@ pub struct MarkAllQuery {
     params(crate::api::openapi::TenantParams, MarkAllQuery),
     responses(
         (status = 200, description = "How many were marked", body = Envelope<i64>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = []), ("channel_token" = [])),
 )]

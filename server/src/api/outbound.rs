@@ -67,13 +67,8 @@ pub struct NewEndpointRequest {
     request_body = NewEndpointRequest,
     responses(
         (status = 200, description = "The endpoint and its signing secret, shown this once", body = Envelope<EndpointWithSecret>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -122,13 +117,8 @@ pub struct EndpointPatch {
     request_body = EndpointPatch,
     responses(
         (status = 200, description = "OK", body = Envelope<EndpointView>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -168,11 +158,7 @@ pub async fn update(
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<EndpointWithSecret>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -200,11 +186,7 @@ pub async fn rotate_secret(
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -226,11 +208,7 @@ pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): 
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "The queued delivery's id", body = Envelope<i64>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -259,11 +237,7 @@ pub struct LogQuery {
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The endpoint's id"), LogQuery),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<OutboundDeliveryView>>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -287,11 +261,7 @@ pub async fn deliveries(
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The outbound delivery's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -320,13 +290,8 @@ pub struct RecoverRequest {
     request_body = RecoverRequest,
     responses(
         (status = 200, description = "How many deliveries were queued again", body = Envelope<crate::api::openapi::JsonObject>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]

@@ -49,9 +49,8 @@ pub struct NewTenant {
         (status = 400, response = crate::api::openapi::responses::BadRequest),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
         (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
         (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = [])),
 )]
@@ -77,11 +76,7 @@ pub async fn create(
     params(("tenant" = i64, Path, description = "The tenant's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<MemberView>>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]
@@ -117,13 +112,8 @@ fn staff_role() -> Role {
     request_body = NewMember,
     responses(
         (status = 200, description = "An invitation for the email", body = Envelope<CreatedInvitation>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = [])),
 )]
@@ -150,11 +140,7 @@ pub async fn add_member(
     params(("tenant" = i64, Path, description = "The tenant's id"), ("user" = i64, Path, description = "The member's user id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]
@@ -187,11 +173,7 @@ pub async fn remove_member(
     params(("tenant" = i64, Path, description = "The tenant's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<ApiKeyView>>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]
@@ -218,13 +200,8 @@ pub struct NewApiKey {
     request_body = NewApiKey,
     responses(
         (status = 200, description = "The key, shown this once", body = Envelope<CreatedApiKey>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = [])),
 )]
@@ -249,11 +226,7 @@ pub async fn create_api_key(
     params(("tenant" = i64, Path, description = "The tenant's id"), ("key" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]
@@ -292,11 +265,7 @@ pub struct ActivityQuery {
     params(("tenant" = i64, Path, description = "The tenant's id"), ActivityQuery),
     responses(
         (status = 200, description = "OK", body = Envelope<Vec<ActivityEntry>>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = [])),
 )]

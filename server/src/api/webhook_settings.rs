@@ -60,13 +60,8 @@ pub async fn show(State(state): State<AppState>, scope: AdminScope) -> Result<Js
     request_body = WebhookSettingsPatch,
     responses(
         (status = 200, description = "OK", body = Envelope<WebhookSettings>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -160,11 +155,7 @@ pub async fn generate_secret(State(state): State<AppState>, scope: AdminScope) -
     params(crate::api::openapi::TenantParams),
     responses(
         (status = 200, description = "OK", body = Envelope<TestDelivery>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]

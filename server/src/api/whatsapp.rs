@@ -109,14 +109,9 @@ pub struct RegisterRequest {
     request_body = RegisterRequest,
     responses(
         (status = 200, description = "OK", body = Envelope<OutgoingMessage>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
         (status = 409, response = crate::api::openapi::responses::Conflict),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -178,14 +173,9 @@ async fn own_number(state: &AppState, college: &CollegeId, asked: Option<&str>) 
     request_body = SendRequest,
     responses(
         (status = 200, description = "Sent; its statuses follow on `/ws/whatsapp` and `whatsapp.status` events", body = Envelope<OutgoingMessage>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
         (status = 409, response = crate::api::openapi::responses::Conflict),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]

@@ -58,14 +58,9 @@ fn parse(req: NewWhatsAppNumber) -> Result<NewNumber, ApiError> {
     request_body = NewWhatsAppNumber,
     responses(
         (status = 200, description = "OK", body = Envelope<WhatsAppNumber>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
         (status = 409, response = crate::api::openapi::responses::Conflict),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -93,11 +88,7 @@ pub async fn add(
     params(crate::api::openapi::TenantParams, ("id" = i64, Path, description = "The number's id")),
     responses(
         (status = 200, description = "OK", body = Envelope<bool>),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]

@@ -66,10 +66,9 @@ fn me(staff: &Staff) -> Me {
     responses(
         (status = 200, description = "Signed in: sets the `tidings_session` and `tidings_csrf` cookies", body = Envelope<Me>),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
         (status = 429, response = crate::api::openapi::responses::TooManyRequests),
         (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
 )]
 pub async fn login(
@@ -197,13 +196,8 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A short-lived channel token", body = TokenResponse),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
-        (status = 413, response = crate::api::openapi::responses::BodyTooLarge),
-        (status = 422, response = crate::api::openapi::responses::Unprocessable),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
+        crate::api::openapi::responses::JsonBodyErrors,
     ),
     security(("session" = []), ("api_key" = [])),
 )]

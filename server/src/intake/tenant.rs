@@ -148,12 +148,8 @@ pub async fn authenticate(
     request_body = crate::api::openapi::PingWebhook,
     responses(
         (status = 200, description = "The signature is valid", body = Object),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
         (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("tenant_signature" = []), ("standard_webhooks" = [])),
 )]

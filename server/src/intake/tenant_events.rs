@@ -48,12 +48,8 @@ pub async fn health() -> Json<Value> {
     request_body = crate::api::openapi::TenantWebhook,
     responses(
         (status = 200, description = "Stored and applied (or a repeat): seed 004's answer, with the ids produced when ready within 2 s", body = Object),
-        (status = 400, response = crate::api::openapi::responses::BadRequest),
-        (status = 401, response = crate::api::openapi::responses::Unauthorized),
-        (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 404, response = crate::api::openapi::responses::NotFound),
         (status = 413, response = crate::api::openapi::responses::PayloadTooLarge),
-        (status = 500, response = crate::api::openapi::responses::Internal),
+        crate::api::openapi::responses::ScopedErrors,
     ),
     security(("tenant_signature" = []), ("standard_webhooks" = [])),
 )]

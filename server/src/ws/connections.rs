@@ -47,9 +47,7 @@ impl SocketQuery {
     params(SocketQuery),
     responses(
         (status = 101, description = "Switched to a WebSocket: `connected`, then a `status_update` per change (`ServerMessage`); the page sends `ping` (`ClientMessage`)"),
-        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
-        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
-        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+        crate::api::openapi::responses::SocketErrors,
     ),
 )]
 pub async fn upgrade(

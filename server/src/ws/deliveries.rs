@@ -28,11 +28,9 @@ use std::net::SocketAddr;
     tag = "Sockets",
     responses(
         (status = 101, description = "Switched to a WebSocket: the server sends `watching` (`LogServerMessage`), then `moved` whenever deliveries arrive or change status, a burst told at once and then at most every 250 ms; the page then reads `/api/admin/webhook-deliveries` again. The page sends only `ping`."),
-        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
         (status = 401, response = crate::api::openapi::responses::Unauthorized),
         (status = 403, response = crate::api::openapi::responses::Forbidden),
-        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
-        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+        crate::api::openapi::responses::SocketErrors,
     ),
     security(("session" = [])),
 )]

@@ -31,9 +31,7 @@ use std::net::SocketAddr;
     tag = "Sockets",
     responses(
         (status = 101, description = "Switched to a WebSocket: `join-tenant` and `join` (`TenantClientMessage`, authorised by the session cookie or a `tenant:<id>` channel token), then `TenantServerMessage`s"),
-        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
-        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
-        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+        crate::api::openapi::responses::SocketErrors,
     ),
     security((), ("session" = [])),
 )]

@@ -35,9 +35,7 @@ use std::net::SocketAddr;
     tag = "Sockets",
     responses(
         (status = 101, description = "Switched to a WebSocket: the page sends `register` per college (`WaClientMessage`, authorised by the session cookie or a `college:<id>` channel token) and receives `WaServerMessage`s"),
-        (status = 400, response = crate::api::openapi::responses::NotAnUpgrade),
-        (status = 429, response = crate::api::openapi::responses::TooManyRequests),
-        (status = 503, response = crate::api::openapi::responses::ServiceUnavailable),
+        crate::api::openapi::responses::SocketErrors,
     ),
     security((), ("session" = [])),
 )]

@@ -2,7 +2,7 @@
 //! [`ApiError`](crate::error::ApiError) under each status it maps to, and
 //! axum's own plain-text refusal of a JSON body that does not fit.
 
-use utoipa::{ToResponse, ToSchema};
+use utoipa::{IntoResponses, ToResponse, ToSchema};
 
 /// Every refusal's body: `success` is false and `error` says why.
 #[derive(ToSchema)]
@@ -71,3 +71,41 @@ pub struct ServiceUnavailable(pub ErrorBody);
 #[derive(ToResponse)]
 #[response(content_type = "text/plain")]
 pub struct NotAnUpgrade(pub String);
+
+/// How a tenant-scoped call is refused (`TenantScope`, `AdminScope`, `Staff`):
+/// a bad parameter, no sign-in, not allowed, not found or not the caller's,
+/// a fault. One set, so each operation names it once.
+#[derive(IntoResponses)]
+pub enum ScopedErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 500)]
+    Internal(#[ref_response] Internal),
+}
+
+/// How axum's JSON extractor refuses a body: too large, or not the schema.
+#[derive(IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(status = 413)]
+    BodyTooLarge(#[ref_response] BodyTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+}
+
+/// How a WebSocket upgrade is refused before any socket: not an upgrade,
+/// too many from this address, or the server full.
+#[derive(IntoResponses)]
+pub enum SocketErrors {
+    #[response(status = 400)]
+    NotAnUpgrade(#[ref_response] NotAnUpgrade),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+    #[response(status = 503)]
+    ServiceUnavailable(#[ref_response] ServiceUnavailable),
+}
