@@ -1,8 +1,9 @@
 //! `bench`: drives a running Tidings server over real HTTP and WebSocket on
 //! loopback and prints a table and one JSON line per scenario. It starts no
-//! server; `scripts/bench` does that. (The two `floor-…` scenarios measure
-//! the machine instead, between peers of their own: [`scenarios::floor`].) Loopback addresses only; every
-//! scenario is bounded in count and time. The socket-heavy scenarios hold
+//! server; `scripts/bench` does that. (The `floor-…` scenarios measure
+//! the machine instead, between peers of their own: [`scenarios::floor`],
+//! [`scenarios::floor_http`].) Loopback addresses only; every scenario is
+//! bounded in count and time. The socket-heavy scenarios hold
 //! their sockets in child processes of this same binary ([`fleet`]).
 
 mod client;
@@ -163,6 +164,17 @@ enum Scenario {
         #[arg(long, default_value_t = 128)]
         connections: usize,
     },
+    /// The floor of `ingest-pooled`: the same client against an HTTP
+    /// server with nothing behind it (a child process of this binary).
+    FloorPooled {
+        #[arg(long, default_value_t = 30_000)]
+        count: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+    },
+    /// floor-pooled's answering child.
+    #[command(hide = true)]
+    FloorAnswer,
     /// A socket-holding child of fanout and idle (see `fleet`).
     #[command(hide = true)]
     Hold {
@@ -204,6 +216,8 @@ async fn main() -> anyhow::Result<()> {
     let floor = match cli.scenario {
         Scenario::FloorFanout { sockets, messages, writers } => Some(scenarios::floor::fanout(sockets, messages, writers.into())?),
         Scenario::FloorRequests { count, connections } => Some(scenarios::floor::requests(count, connections)?),
+        Scenario::FloorPooled { count, connections } => Some(scenarios::floor_http::run(count, connections).await?),
+        Scenario::FloorAnswer => return scenarios::floor_http::answer().await,
         _ => None,
     };
     if let Some(report) = floor {
@@ -244,7 +258,9 @@ async fn main() -> anyhow::Result<()> {
             scenarios::mixed::run(&target, rate, secs, watchers, churn, cli.server_pid).await?
         }
         Scenario::Sustained { rate, secs, watchers, senders } => scenarios::sustained::run(&target, rate, secs, watchers, senders).await?,
-        Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } => unreachable!("handled above"),
+        Scenario::FloorFanout { .. } | Scenario::FloorRequests { .. } | Scenario::FloorPooled { .. } | Scenario::FloorAnswer => {
+            unreachable!("handled above")
+        }
         Scenario::Hold { sockets, session, college_token, tenant_token, socketio_token, watch } => {
             let subscribe = match (session, college_token, tenant_token, socketio_token) {
                 (Some(session), ..) => fleet::Subscribe::Session(session),

@@ -1,5 +1,5 @@
 //! The machine's floors run on their own (no server) and account for every
-//! frame and round trip they were asked for.
+//! frame, round trip and request they were asked for.
 
 use serde_json::Value;
 
@@ -23,4 +23,16 @@ fn the_request_floor_completes_every_round_trip() {
     let report = floor(&["floor-requests", "--count", "500", "--connections", "8"]);
     assert_eq!(report["requests"].as_u64(), Some(500), "{report}");
     assert!(report["round_trips_per_s"].as_f64().unwrap() > 0.0, "{report}");
+}
+
+#[test]
+fn the_pooled_floor_answers_every_request_and_stops_its_child() {
+    let report = floor(&["floor-pooled", "--count", "300", "--connections", "4"]);
+    assert_eq!((report["requests"].as_u64(), report["non_2xx"].as_u64()), (Some(300), Some(0)), "{report}");
+    assert!(report["answer_p50_ms"].as_f64().unwrap() > 0.0, "{report}");
+    // Read in clock ticks of 10 ms: a short run may have used none.
+    assert!(report["server_cpu_us_per_request"].as_f64().is_some_and(|us| us >= 0.0), "{report}");
+    // The answering child is gone once the bench has reported.
+    let children = std::process::Command::new("pgrep").args(["-f", "bench floor-answer"]).output().expect("pgrep runs");
+    assert!(children.stdout.is_empty(), "an answering child outlived the bench: {}", String::from_utf8_lossy(&children.stdout));
 }
