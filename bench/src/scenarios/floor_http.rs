@@ -50,7 +50,10 @@ struct Answerer {
 
 impl Answerer {
     fn start() -> anyhow::Result<Self> {
-        let mut process = Command::new(std::env::current_exe()?).arg("floor-answer").stdout(Stdio::piped()).spawn()?;
+        // Its stdin is a pipe from this process: if this process dies
+        // without stopping it, the pipe closes and the child ends too.
+        let mut process =
+            Command::new(std::env::current_exe()?).arg("floor-answer").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
         let mut line = String::new();
         let stdout = process.stdout.take().ok_or_else(|| anyhow::anyhow!("the answering child has no stdout"))?;
         BufReader::new(stdout).read_line(&mut line)?;
@@ -73,10 +76,15 @@ impl Drop for Answerer {
     }
 }
 
-/// The child: answers on a loopback port it prints, until killed.
+/// The child: answers on a loopback port it prints, until killed or its
+/// parent is gone (its stdin ends).
 pub async fn answer() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("{}", listener.local_addr()?.port());
+    tokio::spawn(async {
+        let _ = tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await;
+        std::process::exit(0);
+    });
     loop {
         let (stream, _) = listener.accept().await?;
         // As Tidings' accepted sockets.
