@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_move_reads_with_the_offset_the_hub_adds() {
+    fn a_move_reads_whatever_else_its_frame_carries() {
         let moved: LogServerMessage = serde_json::from_str(r#"{"type":"moved","offset":42}"#).unwrap();
         assert_eq!(moved, LogServerMessage::Moved {});
         assert_eq!(serde_json::to_string(&LogClientMessage::Ping).unwrap(), r#"{"type":"ping"}"#);

@@ -14,6 +14,7 @@
 //!   answer, then send the next; the other thread answers each on arrival.
 //!   Round trips a second.
 
+use super::us_each;
 use crate::clock::now_ns;
 use crate::report::Report;
 use rustix::buffer::spare_capacity;
@@ -190,7 +191,7 @@ pub fn fanout(sockets: usize, messages: usize, writers: usize) -> anyhow::Result
         .add("writers", writers as u64)
         .add("messages", messages as u64)
         .add("frame_bytes", FRAME as u64)
-        .add("cpu_us_per_frame", cpu_per(used, messages * sockets))
+        .add("cpu_us_per_frame", us_each(used.as_secs_f64(), messages * sockets))
         .latency("all_sockets", &mut all)
         .latency("per_socket", &mut per_socket);
     Ok(report)
@@ -241,11 +242,6 @@ pub fn requests(count: usize, connections: usize) -> anyhow::Result<Report> {
         .add("requests", count as u64)
         .add("connections", connections as u64)
         .add("round_trips_per_s", (count as f64 / elapsed.as_secs_f64()).round())
-        .add("cpu_us_per_round_trip", cpu_per(used, count));
+        .add("cpu_us_per_round_trip", us_each(used.as_secs_f64(), count));
     Ok(report)
-}
-
-/// Microseconds of CPU per unit, to a tenth.
-fn cpu_per(used: Duration, units: usize) -> f64 {
-    (used.as_secs_f64() * 1e6 / units.max(1) as f64 * 10.0).round() / 10.0
 }

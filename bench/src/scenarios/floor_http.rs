@@ -9,8 +9,8 @@
 //! `ingest-pooled` and reads the child's CPU time from `/proc`. The
 //! difference to `ingest-pooled` is what Tidings adds to each webhook.
 
-use super::cpu_secs;
 use super::ingest_pooled::send;
+use super::{cpu_secs, us_each};
 use crate::report::Report;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -37,7 +37,7 @@ pub async fn run(count: usize, connections: usize) -> anyhow::Result<Report> {
         .add("connections", connections as u64)
         .add("answered_per_s", (latencies.len() as f64 / elapsed).round())
         .add("non_2xx", failures as u64)
-        .add("server_cpu_us_per_request", (used * 1e6 / count as f64 * 10.0).round() / 10.0)
+        .add("server_cpu_us_per_request", us_each(used, count))
         .latency("answer", &mut latencies);
     Ok(report)
 }

@@ -7,7 +7,7 @@
 //! reported apart; `floor-pooled` measures the same client against an
 //! HTTP server with nothing behind it.
 
-use super::{cpu_secs, thread_cpu_secs};
+use super::{cpu_secs, thread_cpu_secs, us_each};
 use crate::client::Target;
 use crate::report::Report;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +19,7 @@ pub async fn run(target: &Target, count: usize, connections: usize, server_pid: 
     let cpu = |pid| anyhow::Ok((cpu_secs(pid)?, thread_cpu_secs(pid, WRITER)?));
     let cpu_before = server_pid.map(cpu).transpose()?;
     let (mut latencies, failures, elapsed) = send(url, key, run_id, count, connections).await?;
-    let per_webhook = |secs: f64| (secs * 1e6 / count as f64 * 10.0).round() / 10.0;
+    let per_webhook = |secs: f64| us_each(secs, count);
     let (cpu_us, writer_us) = match (server_pid, cpu_before) {
         (Some(pid), Some((before, writer_before))) => {
             let (after, writer_after) = cpu(pid)?;

@@ -18,6 +18,11 @@ pub fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
     stat_cpu_secs(&std::fs::read_to_string(format!("/proc/{pid}/stat"))?)
 }
 
+/// `secs` of CPU spread over `count` items, in microseconds to a tenth.
+pub fn us_each(secs: f64, count: usize) -> f64 {
+    (secs * 1e6 / count.max(1) as f64 * 10.0).round() / 10.0
+}
+
 /// User + system CPU seconds in a `/proc/…/stat` line.
 fn stat_cpu_secs(stat: &str) -> anyhow::Result<f64> {
     // The command name (in parentheses) may hold spaces: count from after it.

@@ -5,6 +5,7 @@
 
 use crate::auth::AdminScope;
 use crate::error::ApiError;
+use crate::outbound::events::TestEvent;
 use crate::outbound::guard;
 use crate::state::AppState;
 use crate::store::{DeliveryLogFilter, EndpointChange, NewEndpoint};
@@ -215,7 +216,7 @@ pub async fn delete(State(state): State<AppState>, scope: AdminScope, Path(id): 
 pub async fn test(State(state): State<AppState>, scope: AdminScope, Path(id): Path<i64>) -> Result<Json<Envelope<i64>>, ApiError> {
     let tenant = scope.tenant;
     state.store.endpoint(tenant, id).await?.ok_or(ApiError::NotFound("endpoint not found"))?;
-    let payload = json!({ "message": "A test event from Tidings.", "endpointId": id });
+    let payload = json!(TestEvent { message: "A test event from Tidings.".into(), endpoint_id: id });
     let ids = state.store.enqueue(tenant, OutboundEventType::Test, &payload, Some(id), Utc::now()).await?;
     Ok(Json(Envelope::ok(ids.first().copied().unwrap_or_default())))
 }

@@ -11,6 +11,7 @@
 //! each endpoint one delivery at a time, in order: a slow tenant delays only
 //! itself. One delivery's failure never stops the others.
 
+pub mod events;
 pub mod guard;
 pub mod schedule;
 pub mod signer;

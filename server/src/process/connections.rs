@@ -5,6 +5,7 @@ use super::Context;
 use crate::events::platform::ConnectionEvent;
 use crate::events::Change;
 use crate::matching::{self, Candidates, Verdict};
+use crate::outbound::events::ConnectionStatusChanged;
 use crate::store::{Applied, ApplyTx, MatchRule};
 use app::protocol::OutboundEventType;
 
@@ -39,8 +40,11 @@ pub fn apply(tx: &mut dyn ApplyTx, ctx: &Context, event: &ConnectionEvent, deliv
     let connection_id = change.connection_id.or(session.view.connection_id);
     let their_label = change.their_label.or(session.view.their_label);
     if let Some(tenant) = ctx.connect_tenant {
-        let payload = serde_json::json!({
-            "sessionId": session_id, "status": change.to, "connectionId": connection_id, "theirLabel": their_label,
+        let payload = serde_json::json!(ConnectionStatusChanged {
+            session_id: session_id.clone(),
+            status: change.to,
+            connection_id: connection_id.clone(),
+            their_label: their_label.clone(),
         });
         tx.enqueue(tenant, OutboundEventType::ConnectionStatus, &payload, &format!("delivery:{delivery}"))?;
     }

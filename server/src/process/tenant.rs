@@ -7,6 +7,7 @@
 use super::notify::notify;
 use crate::events::tenant::{EntityPayload, Produced, TenantEvent};
 use crate::events::Change;
+use crate::outbound::events::PaymentUpdated;
 use crate::store::{Applied, ApplyTx, NewNotification, NewOrder, NewPayment};
 use app::protocol::{NotificationType, OutboundEventType, PaymentStatus, Priority, Room, TenantId};
 use serde_json::{json, Value};
@@ -98,8 +99,12 @@ pub fn apply(tx: &mut dyn ApplyTx, event: TenantEvent, delivery: i64) -> anyhow:
                     PaymentStatus::Refunded => (format!("Refund for {order}"), NotificationType::Warning, Priority::Medium),
                     PaymentStatus::Pending => (format!("Payment pending for {order}"), NotificationType::Info, Priority::Low),
                 };
-                let event =
-                    json!({ "order": stored.value, "paymentId": payment.payment_id, "status": payment.status, "amount": payment.amount });
+                let event = json!(PaymentUpdated {
+                    order: stored.value.clone(),
+                    payment_id: payment.payment_id.clone(),
+                    status: payment.status,
+                    amount: payment.amount,
+                });
                 tx.enqueue(tenant, OutboundEventType::PaymentUpdated, &event, &source)?;
                 let amount = payment.amount.map(|a| format!(" of {a:.2}")).unwrap_or_default();
                 let note = Note {

@@ -40,13 +40,14 @@ pub async fn upgrade(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Response {
-    let staff = match operator(&headers, &state).await {
-        Ok(staff) => staff,
-        Err(refused) => return refused.into_response(),
-    };
+    // The caps first, as every socket: a flood is refused before any read.
     let slot = match super::take_slot(&state, peer, &headers, SocketEndpoint::Deliveries) {
         Ok(slot) => slot,
         Err(refused) => return refused,
+    };
+    let staff = match operator(&headers, &state).await {
+        Ok(staff) => staff,
+        Err(refused) => return refused.into_response(),
     };
     pump::configure(ws).on_upgrade(move |socket| serve(socket, staff, state, slot))
 }
@@ -66,10 +67,9 @@ fn serve(mut socket: WebSocket, staff: Staff, state: AppState, slot: SocketSlot)
     async move {
         let _slot = slot;
         let (registration, mut queue) = state.hub.register();
-        registration.grant(Grant::Session(staff.token_hash.clone()));
-        registration.grant(Grant::Until(staff.expires_at.timestamp()));
         // Subscribed before `watching`: a move after it is never missed.
-        registration.subscribe_from(Channel::DeliveryLog, None);
+        let grants = vec![Grant::Session(staff.token_hash.clone()), Grant::Until(staff.expires_at.timestamp())];
+        super::subscribe(&registration, Channel::DeliveryLog, grants, None);
         drop(staff);
         if !pump::send(&mut socket, text(&LogServerMessage::Watching { timestamp: Utc::now() })).await {
             return;

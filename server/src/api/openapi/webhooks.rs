@@ -4,42 +4,12 @@
 //! entries are built here and added to the document's root through its
 //! (flattened) extensions.
 
-use app::protocol::{ConnectionId, ConnectionStatus, OrderView, OutboundEventType, PaymentStatus, SessionId};
-use serde::Serialize;
+pub use crate::outbound::events::{ConnectionStatusChanged, PaymentUpdated, TestEvent};
+use app::protocol::OutboundEventType;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{ContentBuilder, Object, OpenApi, PathsBuilder, Ref, Required, ResponseBuilder};
-use utoipa::ToSchema;
-
-/// `payment.updated`'s data.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PaymentUpdated {
-    /// The order paid for, when Tidings knows it.
-    pub order: Option<OrderView>,
-    pub payment_id: String,
-    pub status: PaymentStatus,
-    pub amount: Option<f64>,
-}
-
-/// `connection.status`'s data: a connect session moved.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionStatusChanged {
-    pub session_id: SessionId,
-    pub status: ConnectionStatus,
-    pub connection_id: Option<ConnectionId>,
-    pub their_label: Option<String>,
-}
-
-/// `webhook.test`'s data.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TestEvent {
-    pub message: String,
-    pub endpoint_id: i64,
-}
 
 /// Each event type, the schema of its `data`, and what it tells.
 const EVENTS: [(OutboundEventType, &str, &str); 6] = [
